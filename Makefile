@@ -1,0 +1,67 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+# Each set-up step leaves a stamp named after a hash of its inputs, so a second run skips it.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := run
+.PHONY: run test setup eval kb-check clean
+
+STATE := .state
+GW := .venv
+RS := .venv-rasa
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+hash_of = $(shell cat $(1) | sha256sum | cut -c1-12)
+
+PY311 = $(shell scripts/find-python 3.11)
+PY310 = $(shell scripts/find-python 3.10)
+GW_ENV := $(STATE)/gateway-env.$(call hash_of,pyproject.toml)
+RASA_ENV := $(STATE)/rasa-env.$(call hash_of,pyproject.toml)
+# What the Rasa model depends on; the action server's code is not part of the model.
+TRAIN_INPUTS := $(sort $(wildcard bot/config.yml bot/domain.yml nlu_data/*.yml bot/components/*.py)) retrieval/normalize.py
+MODEL_HASH := $(call hash_of,$(TRAIN_INPUTS))
+MODEL := bot/models/$(MODEL_HASH).tar.gz
+EVAL_SET ?= ../shared/eval/dev.jsonl
+
+setup: $(GW_ENV) $(RASA_ENV)
+
+run: $(GW_ENV) $(RASA_ENV) $(MODEL)
+	@$(GW)/bin/python -m gateway.launcher --model $(MODEL)
+
+test: $(GW_ENV) $(RASA_ENV) $(MODEL) kb-check
+	@echo "==> Unit tests of the Rasa components (Python 3.10)"
+	$(RS)/bin/python -m pytest -q tests/bot
+	@echo "==> Gateway, retrieval and end-to-end tests (Python 3.11)"
+	MODEL=$(MODEL) $(GW)/bin/python -m pytest -q tests --ignore=tests/bot
+
+kb-check: $(GW_ENV)
+	@$(GW)/bin/python -m retrieval.kb_check knowledge_base
+
+eval: $(GW_ENV)
+	@$(GW)/bin/python $(EVAL_SET:%/dev.jsonl=%/grade.py) $(EVAL_SET) --url http://127.0.0.1:$${PORT:-8000}
+
+$(GW_ENV):
+	@echo "==> Setting up the gateway environment (Python 3.11) in $(GW)"
+	@mkdir -p $(STATE) && rm -f $(STATE)/gateway-env.*
+	@test -x $(GW)/bin/python || $(PY311) -m venv $(GW)
+	$(GW)/bin/pip install --upgrade pip wheel
+	$(GW)/bin/pip install -e '.[gateway,test]'
+	@touch $@
+
+$(RASA_ENV):
+	@echo "==> Setting up the Rasa environment (Python 3.10) in $(RS); the first time takes a few minutes"
+	@mkdir -p $(STATE) && rm -f $(STATE)/rasa-env.*
+	@test -x $(RS)/bin/python || $(PY310) -m venv $(RS)
+	$(RS)/bin/pip install --upgrade pip wheel 'setuptools<70'
+	$(RS)/bin/pip install -e '.[rasa]'
+	@touch $@
+
+$(MODEL): $(RASA_ENV)
+	@echo "==> Training the Rasa model $(MODEL_HASH) (its training data or pipeline changed)"
+	@rm -f bot/models/*.tar.gz
+	cd bot && PYTHONPATH=$(CURDIR)/bot:$(CURDIR) ../$(RS)/bin/rasa train --config config.yml \
+		--domain domain.yml --data ../nlu_data --out models --fixed-model-name $(MODEL_HASH)
+
+clean:
+	rm -rf $(STATE) $(GW) $(RS) bot/models var

@@ -1,0 +1,116 @@
+"""The gateway: chat and search API, health, and the chat page (see CONTRACT.md)."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field, StrictInt, StrictStr
+
+from gateway import logs
+from gateway.rasa_client import RasaClient, ServiceUnavailable
+from gateway.settings import Settings
+from retrieval.kb import load_articles
+from retrieval.privacy import mask
+from retrieval.search import Searcher
+
+log = logging.getLogger("gateway")
+STATIC = Path(__file__).parent / "static"
+
+
+class ChatRequest(BaseModel):
+    sender: StrictStr = Field(min_length=1, max_length=128, description="conversation id")
+    message: StrictStr = Field(min_length=1, description="text or a button payload")
+
+
+class SearchRequest(BaseModel):
+    query: StrictStr = Field(min_length=1, max_length=1000)
+    k: StrictInt = Field(default=5, ge=1, le=20)
+
+
+def error(status: int, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    logs.setup(settings.log_level)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        started = time.perf_counter()
+        app.state.searcher = Searcher(load_articles(settings.knowledge_base))
+        log.info("search index ready", extra={"articles": app.state.searcher.size,
+                                              "seconds": round(time.perf_counter() - started, 2)})
+        app.state.rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.chat_timeout)
+        yield
+        await app.state.rasa.close()
+
+    app = FastAPI(title="Trợ lý Bình dân học vụ số", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()]
+        return error(422, "invalid request: " + "; ".join(problems))
+
+    @app.get("/health")
+    async def health():
+        rasa_ok, rasa_detail = await app.state.rasa.rasa_ready()
+        actions_ok = await app.state.rasa.actions_ready()
+        index_size = app.state.searcher.size
+        parts = {
+            "gateway": "ok",
+            "rasa": rasa_detail,
+            "actions": "ok" if actions_ok else "not reachable",
+            "index": f"{index_size} articles" if index_size else "empty",
+        }
+        failing = [name for name, ok in (("rasa", rasa_ok), ("actions", actions_ok), ("index", index_size > 0)) if not ok]
+        if failing:
+            return JSONResponse({"status": "unavailable", "failing": failing, "parts": parts}, status_code=503)
+        return {"status": "ok", "parts": parts}
+
+    @app.post("/api/chat")
+    async def chat(body: ChatRequest):
+        text = body.message.strip()
+        if not text:
+            return error(422, "invalid request: message: must not be blank")
+        if len(text) > settings.max_message_chars:
+            return error(413, f"message too long: at most {settings.max_message_chars} characters")
+        masked = mask(text)
+        started = time.perf_counter()
+        try:
+            reply = await app.state.rasa.chat(body.sender, masked.text, {"pii": masked.found})
+        except ServiceUnavailable as exc:
+            log.warning("chat unavailable", extra={"sender": body.sender, "part": exc.part, "detail": exc.detail})
+            return error(503, "Trợ lý đang bận hoặc đang khởi động lại, bạn vui lòng thử lại sau ít phút.",
+                         part=exc.part, detail=exc.detail)
+        log.info("chat turn", extra={"sender": body.sender, "text": masked.text, "kind": reply.kind,
+                                     "intent": reply.intent, "sources": [s.get("id") for s in reply.sources],
+                                     "ms": round((time.perf_counter() - started) * 1000)})
+        return reply.as_json()
+
+    @app.post("/api/search")
+    async def search(body: SearchRequest):
+        result = app.state.searcher.search(body.query, body.k)
+        return {
+            "results": [
+                {"id": h.article.id, "title": h.article.title, "topic": h.article.topic,
+                 "score": round(h.score, 4), "snippet": h.snippet, "url": h.article.url,
+                 "body": h.article.body, "steps": h.article.steps}
+                for h in result.hits
+            ],
+            "abstained": result.abstained,
+        }
+
+    @app.get("/", include_in_schema=False)
+    async def chat_page():
+        return FileResponse(STATIC / "index.html")
+
+    return app
+
+
+app = create_app()

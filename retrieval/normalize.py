@@ -1,0 +1,126 @@
+"""Vietnamese text normalisation shared by the gateway and the Rasa pipeline.
+
+Standard library only: this module is installed in both virtual environments.
+
+- `canonical(text)`: NFC, lower-case, one tone-mark placement ("hoà" -> "hòa").
+- `fold(text)`: the diacritics-free form ("đăng nhập" -> "dang nhap").
+- `expand_teencode(words)`: informal spellings and abbreviations to plain words.
+- `normalize(text)`: canonical + teencode, as a list of words, for indexing and queries.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
+VOWELS = set("aăâeêioôơuưy")
+MARKED_VOWELS = set("ăâêôơư")  # vowels that carry a shape mark and take the tone first
+WORD_RE = re.compile(r"\w+(?:[@.:/'-]\w+)*", re.UNICODE)
+
+# One spelling per informal form. Keys are folded (no diacritics), so "đc" and "dc" match alike.
+TEENCODE = {
+    "ko": "không", "k": "không", "khg": "không", "kg": "không", "hok": "không", "hong": "không",
+    "hk": "không", "khog": "không", "kh": "không", "khum": "không",
+    "dc": "được", "đc": "được",
+    "j": "gì", "gj": "gì", "z": "vậy", "zay": "vậy", "ntn": "như thế nào", "ns": "nói",
+    "sdt": "số điện thoại", "stk": "số tài khoản", "tk": "tài khoản", "tknh": "tài khoản ngân hàng",
+    "dt": "điện thoại", "dth": "điện thoại", "r": "rồi", "vs": "với", "mn": "mọi người",
+    "ng": "người", "nv": "nhân viên", "tn": "tin nhắn", "trc": "trước", "mun": "muốn",
+    "hnay": "hôm nay", "bit": "biết", "lm": "làm", "cx": "cũng", "ad": "admin", "dk": "đăng ký",
+    "dvc": "dịch vụ công", "kq": "kết quả", "tks": "cảm ơn", "thanks": "cảm ơn",
+    "thank": "cảm ơn", "camon": "cảm ơn", "ctv": "cộng tác viên", "gplx": "giấy phép lái xe",
+    "bhyt": "bảo hiểm y tế", "bhxh": "bảo hiểm xã hội", "tphcm": "thành phố hồ chí minh",
+    "hcm": "hồ chí minh", "sg": "sài gòn", "hn": "hà nội", "cmnd": "chứng minh nhân dân",
+    "oke": "ok", "oki": "ok", "okie": "ok", "pass": "mật khẩu", "app": "ứng dụng",
+    "ak": "ạ", "e": "em", "mng": "mọi người", "bt": "biết",
+    "ib": "nhắn tin", "sd": "sử dụng", "vd": "ví dụ", "ttin": "thông tin", "tt": "thông tin",
+    "cskh": "chăm sóc khách hàng", "nh": "ngân hàng",
+}
+# Ambiguous forms, resolved by the neighbouring words.
+# Folded neighbours, so unaccented text resolves the same way.
+MK_AS_PASSWORD = {"vneid", "zalo", "ngan", "tai", "dang", "nhap", "doi", "quen", "dat", "la",
+                  "moi", "cu", "sai", "lo", "bank", "facebook", "email", "gmail", "cua"}
+BN_AS_HOW_MUCH = {"tien", "tuoi", "ngay", "lau", "so", "trieu", "phut", "gio", "lan", "nguoi"}
+
+
+def _place_tone(syllable: str) -> str:
+    """Move the tone mark of one lower-case NFC syllable to the canonical vowel (old style)."""
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tones = [ch for ch in decomposed if ch in TONE_MARKS]
+    if len(tones) != 1:
+        return syllable
+    bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in TONE_MARKS))
+    start = 0
+    if bare.startswith("qu") or (bare.startswith("gi") and len(bare) > 2 and bare[2] in VOWELS):
+        start = 2
+    positions = [i for i in range(start, len(bare)) if bare[i] in VOWELS]
+    if not positions:
+        return syllable
+    # The vowel nucleus is the first run of consecutive vowels.
+    run = [positions[0]]
+    for pos in positions[1:]:
+        if pos == run[-1] + 1:
+            run.append(pos)
+        else:
+            break
+    marked = [i for i in run if bare[i] in MARKED_VOWELS]
+    if marked:
+        target = marked[-1]  # "ươ" takes the tone on "ơ"
+    elif len(run) == 3:
+        target = run[1]
+    elif len(run) == 2:
+        ends_in_consonant = run[-1] < len(bare) - 1
+        target = run[1] if ends_in_consonant else run[0]
+    else:
+        target = run[0]
+    out = bare[: target + 1] + tones[0] + bare[target + 1:]
+    return unicodedata.normalize("NFC", out)
+
+
+def canonical(text: str) -> str:
+    """NFC, lower-case, and one tone-mark placement for every word."""
+    text = unicodedata.normalize("NFC", text).lower()
+    return WORD_RE.sub(lambda m: _place_tone(m.group(0)) if m.group(0).isalpha() else m.group(0), text)
+
+
+def fold(text: str) -> str:
+    """Remove every Vietnamese diacritic; "đ" becomes "d"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
+def words(text: str) -> list[str]:
+    """The canonical words of a text, punctuation dropped."""
+    return WORD_RE.findall(canonical(text))
+
+
+def expand_word(word: str, prev: str | None, nxt: str | None) -> str:
+    """The plain spelling of one canonical word, looking at its neighbours for ambiguous ones."""
+    key = fold(word)
+    if key == "mk":
+        near = {fold(prev or ""), fold(nxt or "")}
+        return "mật khẩu" if near & MK_AS_PASSWORD else "mình"
+    if key == "bn":
+        return "bao nhiêu" if fold(nxt or "") in BN_AS_HOW_MUCH else "bạn"
+    if key == "v":
+        return "vậy" if nxt is None else word
+    return TEENCODE.get(key, word)
+
+
+def expand_teencode(tokens: list[str]) -> list[str]:
+    """Replace informal spellings in a list of canonical words."""
+    out = []
+    for i, word in enumerate(tokens):
+        prev = tokens[i - 1] if i else None
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        out.extend(expand_word(word, prev, nxt).split())
+    return out
+
+
+def normalize(text: str) -> list[str]:
+    """Canonical words with teencode expanded: the form indexed and queried."""
+    return expand_teencode(words(text))
+
+
+def normalize_text(text: str) -> str:
+    return " ".join(normalize(text))

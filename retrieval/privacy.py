@@ -1,0 +1,84 @@
+"""Personal data in user messages: find it and mask it before anything is logged or stored.
+
+Standard library only (installed in both environments). The masks are readable placeholders, so
+the dialogue can still tell that an OTP or an ID number was shared without ever seeing it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from retrieval.normalize import fold
+
+OTP_MASK = "[mã OTP]"
+ID_MASK = "[số định danh]"
+PASSWORD_MASK = "[mật khẩu]"
+CARD_MASK = "[số thẻ]"
+ACCOUNT_MASK = "[số tài khoản]"
+# Secrets whose sharing the assistant warns about (a phone number is masked but not warned about).
+SECRET_KINDS = ("otp", "id_number", "password", "card_number")
+
+_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")
+_ID12 = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_PHONE = re.compile(r"(?<![\w+])(\+?84|0)(\d[ .]?){8,10}\d(?!\d)|(?<!\w)(\+|00)\d{2,4}[ .]?(\d[ .]?){5,11}\d(?!\d)")
+_ACCOUNT = re.compile(r"\b(stk|số tài khoản|so tai khoan|tài khoản số|tai khoan so)\b[^\d\n]{0,15}(\d[\d ]{5,18}\d)", re.I)
+_OTP_CONTEXT = re.compile(r"\b(otp|mã|ma|code|xác thực|xac thuc|xác nhận|xac nhan|kích hoạt|kich hoat)\b", re.I)
+_SHORT_CODE = re.compile(r"(?<![\d.,:/-])\d{4,8}(?![\d%/-]|[.,]\d|\s*(?:đ|d|k|triệu|trieu|tr|nghìn|ngàn|tuổi|tuoi|năm|nam)\b)")
+# "mật khẩu (của tôi / VNeID ...) là X", where X looks like a password: it has a digit or a symbol.
+_PASSWORD = re.compile(
+    r"\b(mật khẩu|mat khau|mk|pass(?:word)?|passcode|mã pin|ma pin|pin)\b(\s+(?:\S+\s+){0,4}?(?:là|la|:|=)\s*|\s*[:=]\s*)"
+    r"(?=\S*[\d@#$%^&*!?])(\S{4,})",
+    re.I,
+)
+
+
+@dataclasses.dataclass
+class Masked:
+    text: str
+    found: list[str]  # kinds of personal data that were masked, e.g. ["otp", "id_number"]
+
+    @property
+    def has_secret(self) -> bool:
+        return any(kind in SECRET_KINDS for kind in self.found)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _keep_prefix(number: str) -> str:
+    """A phone number with only its first 4 and last 2 characters kept: '+882•••••34'."""
+    compact = re.sub(r"[ .]", "", number)
+    return compact[:4] + "•" * max(len(compact) - 6, 1) + compact[-2:]
+
+
+def mask(text: str) -> Masked:
+    """Mask ID numbers, card and account numbers, passwords, OTPs and phone numbers in `text`."""
+    found: list[str] = []
+
+    def sub(pattern, replacement, kind, value):
+        nonlocal text
+        new = pattern.sub(replacement, value)
+        if new != value:
+            found.append(kind)
+        return new
+
+    def password(m):
+        return m.group(1) + m.group(2) + PASSWORD_MASK
+
+    def card(m):
+        digits = re.sub(r"\D", "", m.group(0))
+        return CARD_MASK if _luhn(digits) else m.group(0)
+
+    text = sub(_PASSWORD, password, "password", text)
+    text = sub(_CARD, card, "card_number", text)
+    text = sub(_ID12, ID_MASK, "id_number", text)
+    text = sub(_ACCOUNT, lambda m: m.group(0).replace(m.group(2), ACCOUNT_MASK), "account_number", text)
+    text = sub(_PHONE, lambda m: _keep_prefix(m.group(0)), "phone", text)
+    if _OTP_CONTEXT.search(fold(text)) or _OTP_CONTEXT.search(text):
+        text = sub(_SHORT_CODE, OTP_MASK, "otp", text)
+    return Masked(text, found)

@@ -1,0 +1,62 @@
+"""The Rasa tokenizer keeps offsets into the original message whatever its spelling."""
+import unicodedata
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from components.vi_tokenizer import VietnameseTokenizer, segment
+
+
+def check_offsets(text):
+    tokens = segment(text)
+    assert tokens, text
+    for token in tokens:
+        assert text[token.start:token.end] == token.text
+    return tokens
+
+
+@pytest.mark.parametrize("text", [
+    "Làm sao đăng nhập VNeID trên điện thoại mới?",      # accented
+    "lam sao dang nhap vneid tren dien thoai moi",       # unaccented
+    "LÀM SAO Đăng Nhập VNeID",                           # mixed case
+    "Hoà bình và hòa bình",                              # both tone placements
+    "quên mk vneid thì lm ntn, ko nhận dc otp",          # teencode
+    "  nhiều   khoảng trắng\tvà\nxuống dòng  ",
+])
+def test_offsets_match_the_message_text(text):
+    check_offsets(text)
+
+
+def test_decomposed_input_keeps_offsets():
+    text = unicodedata.normalize("NFD", "Đăng nhập cổng dịch vụ công")
+    tokens = check_offsets(text)
+    assert [t.lemma for t in tokens][:2] == ["dang_nhap", "cong"]
+
+
+def test_compound_words_are_one_token():
+    tokens = segment("đăng nhập điện thoại")
+    assert [t.text for t in tokens] == ["đăng nhập", "điện thoại"]
+
+
+def test_tone_placement_and_accents_give_the_same_lemmas():
+    assert [t.lemma for t in segment("Hoà")] == [t.lemma for t in segment("hòa")] == ["hoa"]
+    accented = [t.lemma for t in segment("quên mật khẩu")]
+    plain = [t.lemma for t in segment("quen mat khau")]
+    assert "_".join(accented).replace("_", " ") == "_".join(plain).replace("_", " ") == "quen mat khau"
+
+
+def test_teencode_lemmas_are_expanded():
+    lemmas = [t.lemma for t in segment("ko nhận dc mã")]
+    assert lemmas[0] == "khong" and "duoc" in lemmas
+
+
+def test_component_tokenizes_a_message():
+    tokenizer = VietnameseTokenizer(VietnameseTokenizer.get_default_config())
+    message = Message.build(text="Tôi quên mật khẩu VNeID")
+    tokenizer.process([message])
+    tokens = message.get("text_tokens")
+    assert [t.text for t in tokens] == ["Tôi", "quên", "mật khẩu", "VNeID"]
+
+
+def test_empty_text_has_no_tokens():
+    assert segment("?!  ") == []

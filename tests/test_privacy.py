@@ -1,0 +1,29 @@
+from retrieval.privacy import ID_MASK, OTP_MASK, PASSWORD_MASK, mask
+
+
+def test_otp_id_number_and_password_are_masked():
+    m = mask("Bác nhận mã 6 số 290417 từ VNeID, số căn cước 038156003921, mật khẩu là Hoa123456@.")
+    assert "290417" not in m.text and "038156003921" not in m.text and "Hoa123456" not in m.text
+    assert OTP_MASK in m.text and ID_MASK in m.text and PASSWORD_MASK in m.text
+    assert m.has_secret and set(m.found) == {"otp", "id_number", "password"}
+
+
+def test_teencode_password_is_masked():
+    m = mask("mk vneid của mình là Lan@1965abc, bn đăng nhập hộ mk vs")
+    assert "Lan@1965abc" not in m.text and m.found == ["password"]
+
+
+def test_card_numbers_need_a_valid_checksum():
+    assert mask("thẻ 4111 1111 1111 1111").found == ["card_number"]
+    assert mask("mã 1234 5678 9012 3456").text.count("[số thẻ]") == 0
+
+
+def test_phone_numbers_keep_only_their_prefix():
+    m = mask("gọi lại 0912345678 giúp tôi")
+    assert "0912345678" not in m.text and "0912" in m.text and not m.has_secret
+
+
+def test_ordinary_numbers_are_left_alone():
+    for text in ("chuyển khoản 15 triệu có phải quét mặt", "phạt 500.000 đồng", "Tổng đài 1900 0368",
+                 "passcode vneid là mấy số", "năm 2025"):
+        assert mask(text).text == text and not mask(text).found
