@@ -3,7 +3,13 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := run
-.PHONY: run test setup eval kb-check clean
+.PHONY: run test setup train eval kb-check clean
+
+# Optional local settings (see .env.example).
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
 
 STATE := .state
 GW := .venv
@@ -16,8 +22,8 @@ hash_of = $(shell cat $(1) | sha256sum | cut -c1-12)
 
 PY311 = $(shell scripts/find-python 3.11)
 PY310 = $(shell scripts/find-python 3.10)
-GW_ENV := $(STATE)/gateway-env.$(call hash_of,pyproject.toml)
-RASA_ENV := $(STATE)/rasa-env.$(call hash_of,pyproject.toml)
+GW_ENV := $(STATE)/gateway-env.$(call hash_of,pyproject.toml constraints/gateway.txt)
+RASA_ENV := $(STATE)/rasa-env.$(call hash_of,pyproject.toml constraints/rasa.txt)
 # What the Rasa model depends on; the action server's code is not part of the model.
 TRAIN_INPUTS := $(sort $(wildcard bot/config.yml bot/domain.yml nlu_data/*.yml bot/components/*.py)) retrieval/normalize.py
 MODEL_HASH := $(call hash_of,$(TRAIN_INPUTS))
@@ -25,6 +31,8 @@ MODEL := bot/models/$(MODEL_HASH).tar.gz
 EVAL_SET ?= ../shared/eval/dev.jsonl
 
 setup: $(GW_ENV) $(RASA_ENV)
+
+train: $(MODEL)
 
 run: $(GW_ENV) $(RASA_ENV) $(MODEL)
 	@$(GW)/bin/python -m gateway.launcher --model $(MODEL)
@@ -46,15 +54,15 @@ $(GW_ENV):
 	@mkdir -p $(STATE) && rm -f $(STATE)/gateway-env.*
 	@test -x $(GW)/bin/python || $(PY311) -m venv $(GW)
 	$(GW)/bin/pip install --upgrade pip wheel
-	$(GW)/bin/pip install -e '.[gateway,test]'
+	$(GW)/bin/pip install -c constraints/gateway.txt -e '.[gateway,test]'
 	@touch $@
 
 $(RASA_ENV):
 	@echo "==> Setting up the Rasa environment (Python 3.10) in $(RS); the first time takes a few minutes"
 	@mkdir -p $(STATE) && rm -f $(STATE)/rasa-env.*
 	@test -x $(RS)/bin/python || $(PY310) -m venv $(RS)
-	$(RS)/bin/pip install --upgrade pip wheel 'setuptools<70'
-	$(RS)/bin/pip install -e '.[rasa]'
+	$(RS)/bin/pip install --upgrade pip wheel
+	$(RS)/bin/pip install -c constraints/rasa.txt -e '.[rasa]'
 	@touch $@
 
 $(MODEL): $(RASA_ENV)

@@ -3,9 +3,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from urllib.parse import quote
+import hashlib
+import re
 
 import httpx
+
+
+SAFE_ID = re.compile(r"[A-Za-z0-9:._-]{1,128}")
+
+
+def conversation_id(sender: str) -> str:
+    """Rasa's id for a sender: as is when URL-safe, else a stable hash (Rasa's routes do not
+    percent-decode, so "a b" would name two conversations)."""
+    return sender if SAFE_ID.fullmatch(sender) else "x-" + hashlib.sha256(sender.encode()).hexdigest()[:32]
 
 
 class ServiceUnavailable(Exception):
@@ -73,6 +83,7 @@ class RasaClient:
             raise ServiceUnavailable("rasa", f"no reply within {self.timeout:.0f} s") from None
 
     async def _chat(self, sender: str, text: str, metadata: dict) -> Reply:
+        sender = conversation_id(sender)
         try:
             resp = await self.http.post(f"{self.rasa_url}/webhooks/rest/webhook",
                                         json={"sender": sender, "message": text, "metadata": metadata})
@@ -88,7 +99,7 @@ class RasaClient:
         return reply
 
     async def _latest_intent(self, sender: str) -> tuple[str | None, float | None]:
-        resp = await self.http.get(f"{self.rasa_url}/conversations/{quote(sender, safe='')}/tracker",
+        resp = await self.http.get(f"{self.rasa_url}/conversations/{sender}/tracker",
                                    params={"include_events": "NONE"})
         intent = (resp.json().get("latest_message") or {}).get("intent") or {} if resp.status_code == 200 else {}
         confidence = intent.get("confidence")

@@ -23,32 +23,51 @@ SPAN_RE = re.compile(r"[\w\u0300-\u036f]+(?:[@.'-][\w\u0300-\u036f]+)*")
 
 
 def segment(text: str) -> List[Token]:
-    """Tokens of `text`: segmented words with original spans and folded, expanded lemmas."""
+    """Tokens of `text`: segmented words with original spans and folded, expanded lemmas.
+
+    Teencode is expanded before segmentation ("dc" -> "được", "ntn" -> "như thế nào"); a word
+    that underthesea groups with its neighbour becomes one token spanning both original words.
+    """
     spans = [(m.start(), m.end()) for m in SPAN_RE.finditer(text)]
-    if not spans:
-        return []
-    syllables = [canonical(text[s:e]) for s, e in spans]
-    groups = _group(syllables)
-    tokens = []
-    index = 0
-    for size in groups:
-        start, end = spans[index][0], spans[index + size - 1][1]
-        lemma = "_".join(
-            fold(expand_word(syllables[i], syllables[i - 1] if i else None,
-                             syllables[i + 1] if i + 1 < len(syllables) else None)).replace(" ", "_")
-            for i in range(index, index + size)
-        )
-        tokens.append(Token(text[start:end], start, end, lemma=lemma))
-        index += size
+    words = [canonical(text[s:e]) for s, e in spans]
+    syllables, owner = [], []  # expanded syllables and the original word each came from
+    for i, word in enumerate(words):
+        expanded = expand_word(word, words[i - 1] if i else None, words[i + 1] if i + 1 < len(words) else None)
+        for part in expanded.split():
+            syllables.append(part)
+            owner.append(i)
+    tokens: List[Token] = []
+    first, last, lemma = None, None, []
+    for group in _group(syllables):
+        owners = {owner[k] for k in group}
+        if first is not None and min(owners) > last:
+            tokens.append(_token(text, spans, first, last, lemma))
+            first, lemma = None, []
+        first = min(owners) if first is None else first
+        last = max(owners)
+        lemma += [fold(syllables[k]) for k in group]
+    if first is not None:
+        tokens.append(_token(text, spans, first, last, lemma))
     return tokens
 
 
-def _group(syllables: List[str]) -> List[int]:
-    """How many syllables each segmented word spans; one each if underthesea rewrote the text."""
-    compounds = word_tokenize(" ".join(syllables))
-    sizes = [len(compound.split()) for compound in compounds]
-    rebuilt = [part for compound in compounds for part in compound.split()]
-    return sizes if rebuilt == syllables else [1] * len(syllables)
+def _token(text: str, spans: list, first: int, last: int, lemma: List[str]) -> Token:
+    start, end = spans[first][0], spans[last][1]
+    return Token(text[start:end], start, end, lemma="_".join(lemma))
+
+
+def _group(syllables: List[str]) -> List[List[int]]:
+    """Indices of the syllables in each segmented word; one each if underthesea rewrote the text."""
+    if not syllables:
+        return []
+    sizes = [len(compound.split()) for compound in word_tokenize(" ".join(syllables))]
+    if sum(sizes) != len(syllables):
+        sizes = [1] * len(syllables)
+    groups, index = [], 0
+    for size in sizes:
+        groups.append(list(range(index, index + size)))
+        index += size
+    return groups
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
