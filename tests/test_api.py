@@ -1,4 +1,5 @@
 """The gateway's HTTP contract without a running Rasa: validation, search, and 503 when Rasa is down."""
+import os
 import socket
 import threading
 import time
@@ -40,7 +41,7 @@ def slow_server():
 
 def client_for(tmp_path, rasa_url: str) -> TestClient:
     env = {"RASA_URL": rasa_url, "ACTIONS_URL": f"http://127.0.0.1:{free_port()}", "DATA_DIR": str(tmp_path),
-           "CHAT_TIMEOUT": "3"}
+           "CHAT_TIMEOUT": "3", **{k: os.environ[k] for k in ("INDEX_DIR",) if k in os.environ}}
     return TestClient(create_app(Settings.from_env(env)), raise_server_exceptions=False)
 
 

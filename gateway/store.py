@@ -1,0 +1,131 @@
+"""The gateway's knowledge store: articles and their versions in SQL (SQLite or PostgreSQL).
+
+Seeded from `knowledge_base/` on first start; `python -m gateway.store export DIR` writes it back
+in the same file format, so content round-trips between files and the store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from retrieval.kb import Article, from_dict, load_articles
+
+PUBLISHED = "published"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    topic: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    fields: Mapped[dict] = mapped_column(JSON)  # the front matter, as in the file
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                    onupdate=func.now())
+
+    def article(self) -> Article:
+        return from_dict({**self.fields, "body": self.body})
+
+
+class ArticleVersion(Base):
+    __tablename__ = "article_versions"
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fields: Mapped[dict] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def engine_for(url: str) -> Engine:
+    """SQLAlchemy engine; plain postgresql:// URLs use the psycopg 3 driver."""
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    def __init__(self, url: str):
+        self.engine = engine_for(url)
+        Base.metadata.create_all(self.engine)
+
+    def is_empty(self) -> bool:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(ArticleRow)) == 0
+
+    def put(self, article: Article, session: Session) -> ArticleRow:
+        """Insert or update an article, keeping every version."""
+        fields = article.front_matter()
+        status = (article.review or {}).get("status") or "draft"
+        row = session.get(ArticleRow, article.id)
+        if row is None:
+            row = ArticleRow(id=article.id, version=1)
+            session.add(row)
+        else:
+            row.version += 1
+        row.title, row.topic, row.status, row.fields, row.body = article.title, article.topic, status, fields, article.body
+        session.add(ArticleVersion(article_id=article.id, version=row.version, fields=fields, body=article.body))
+        return row
+
+    def seed(self, knowledge_base: Path) -> int:
+        """Load the files into an empty store; returns how many articles were added."""
+        if not self.is_empty():
+            return 0
+        articles = load_articles(knowledge_base)
+        with Session(self.engine) as session, session.begin():
+            for article in articles:
+                self.put(article, session)
+        return len(articles)
+
+    def articles(self, status: str | None = None) -> list[Article]:
+        with Session(self.engine) as session:
+            query = select(ArticleRow).order_by(ArticleRow.id)
+            if status:
+                query = query.where(ArticleRow.status == status)
+            return [row.article() for row in session.scalars(query)]
+
+    def published(self) -> list[Article]:
+        return self.articles(PUBLISHED)
+
+    def export(self, knowledge_base: Path, target: Path) -> int:
+        """Write every article to `target/articles/<topic>/<id>.md`, beside copies of the catalogue files."""
+        articles = self.articles()
+        for article in articles:
+            path = target / "articles" / article.topic / f"{article.id}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(article.to_markdown(), encoding="utf-8")
+        for name in ("courses.yml", "scam_signals.yml"):
+            if (knowledge_base / name).exists() and (knowledge_base / name).resolve() != (target / name).resolve():
+                shutil.copyfile(knowledge_base / name, target / name)
+        return len(articles)
+
+
+def main(argv: list[str]) -> int:
+    from gateway.settings import Settings
+
+    if len(argv) != 2 or argv[0] != "export":
+        print("usage: python -m gateway.store export TARGET_DIR", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    store = Store(settings.database_url)
+    store.seed(settings.knowledge_base)
+    count = store.export(settings.knowledge_base, Path(argv[1]))
+    print(f"exported {count} articles to {argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,71 @@
+"""The course catalogue (`knowledge_base/courses.yml`) and suggestions that fit a learner."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import yaml
+
+from retrieval.phrases import folded_words, matches
+
+GROUPS = {
+    "citizen": "Người dân",
+    "student": "Học sinh, sinh viên",
+    "civil_servant": "Cán bộ, công chức, viên chức",
+    "worker": "Người lao động trong doanh nghiệp",
+}
+LEVELS = ("co-ban", "trung-binh", "nang-cao")
+# Words that tell a learner's group when they describe themselves.
+GROUP_WORDS = {
+    "civil_servant": ["công chức", "viên chức", "cán bộ", "cong chuc", "vien chuc", "can bo"],
+    "student": ["học sinh", "sinh viên", "hoc sinh", "sinh vien", "đoàn viên", "doan vien"],
+    "worker": ["công nhân", "người lao động", "doanh nghiệp", "cong nhan", "nguoi lao dong", "doanh nghiep"],
+}
+
+
+@dataclasses.dataclass
+class Course:
+    id: str
+    title: str
+    summary: str
+    audience: list[str]
+    level: str
+    domain: str
+    topics: list[str]
+    keywords: list[str]
+    provider: str
+    url: str
+
+
+class Catalogue:
+    def __init__(self, data: dict):
+        fields = {f.name for f in dataclasses.fields(Course)}
+        self.courses = [Course(**{k: v for k, v in c.items() if k in fields}) for c in data.get("courses") or []]
+        self.placement = data.get("placement") or []
+
+    @classmethod
+    def load(cls, root: Path) -> "Catalogue":
+        path = Path(root) / "courses.yml"
+        return cls(yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {})
+
+    @staticmethod
+    def group_of(text: str) -> str | None:
+        haystack = folded_words(text)
+        return next((group for group, words in GROUP_WORDS.items() if matches(words, haystack)), None)
+
+    def suggest(self, text: str, group: str | None = None, level: str | None = None, k: int = 3) -> list[Course]:
+        """Courses whose keywords appear in `text`, preferring the learner's group and level.
+
+        With no keyword in common, the basic courses for the group come first."""
+        haystack = folded_words(text)
+        group = group or self.group_of(text)
+
+        def score(course: Course) -> tuple:
+            hits = len(matches(course.keywords + [course.title], haystack))
+            fits_group = group is None or group in course.audience
+            level_gap = abs(LEVELS.index(course.level) - LEVELS.index(level)) if level in LEVELS and course.level in LEVELS else LEVELS.index(course.level) if course.level in LEVELS else 3
+            return (-hits, not fits_group, level_gap)
+
+        ranked = sorted(self.courses, key=score)
+        matched = [c for c in ranked[:k] if matches(c.keywords + [c.title], haystack)]
+        return matched or ranked[:k]
