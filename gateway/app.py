@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from gateway import logs
+from gateway.chat import ChatService
 from gateway.rasa_client import RasaClient, ServiceUnavailable
 from gateway.settings import Settings
 from gateway.store import Store
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.scam_signals = ScamSignals.load(settings.knowledge_base)
         app.state.courses = Catalogue.load(settings.knowledge_base)
         app.state.rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.chat_timeout)
+        app.state.chat = ChatService(app.state.rasa)
         yield
         await app.state.rasa.close()
 
@@ -102,17 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return error(422, "invalid request: message: must not be blank")
         if len(text) > settings.max_message_chars:
             return error(413, f"message too long: at most {settings.max_message_chars} characters")
-        masked = mask(text)
-        started = time.perf_counter()
         try:
-            reply = await app.state.rasa.chat(body.sender, masked.text, {"pii": masked.found})
+            reply = await app.state.chat.turn(body.sender, text)
         except ServiceUnavailable as exc:
             log.warning("chat unavailable", extra={"sender": body.sender, "part": exc.part, "detail": exc.detail})
             return error(503, "Trợ lý đang bận hoặc đang khởi động lại, bạn vui lòng thử lại sau ít phút.",
                          part=exc.part, detail=exc.detail)
-        log.info("chat turn", extra={"sender": body.sender, "text": masked.text, "kind": reply.kind,
-                                     "intent": reply.intent, "sources": [s.get("id") for s in reply.sources],
-                                     "ms": round((time.perf_counter() - started) * 1000)})
         return reply.as_json()
 
     @app.post("/api/search")
