@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Literal
@@ -14,11 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
+from connectors.telegram import TelegramChannel
+from connectors.zalo import ZaloChannel
 from gateway import logs
 from gateway.chat import ChatService
 from gateway.rasa_client import RasaClient, ServiceUnavailable
 from gateway.settings import Settings
-from gateway.store import Store
+from gateway.store import FeedbackRow, Store, UnansweredRow
 from retrieval import embedders
 from retrieval.courses import GROUPS, LEVELS, Catalogue
 from retrieval.privacy import mask
@@ -43,6 +46,20 @@ class ScamCheckRequest(BaseModel):
     text: StrictStr = Field(min_length=1, max_length=5000)
 
 
+class HandoffRequest(BaseModel):
+    sender: StrictStr = Field(min_length=1, max_length=128)
+    channel: StrictStr = Field(default="web", max_length=20)
+    summary: StrictStr | None = Field(default=None, max_length=2000)
+
+
+class FeedbackRequest(BaseModel):
+    sender: StrictStr = Field(min_length=1, max_length=128)
+    channel: StrictStr = Field(default="web", max_length=20)
+    value: Literal["up", "down"]
+    article_id: StrictStr | None = Field(default=None, max_length=120)
+    missing: StrictStr | None = Field(default=None, max_length=2000)
+
+
 class CoursesRequest(BaseModel):
     query: StrictStr = Field(default="", max_length=1000)
     group: Literal[tuple(GROUPS)] | None = None
@@ -58,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     logs.setup(settings.log_level)
 
+    # Each channel is on when its settings are present (CONTRACT.md, Channels).
+    channels = [c for c in (TelegramChannel.from_env(os.environ), ZaloChannel.from_env(os.environ)) if c]
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         started = time.perf_counter()
@@ -70,11 +90,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.scam_signals = ScamSignals.load(settings.knowledge_base)
         app.state.courses = Catalogue.load(settings.knowledge_base)
         app.state.rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.chat_timeout)
-        app.state.chat = ChatService(app.state.rasa)
+        app.state.chat = ChatService(app.state.rasa, app.state.store)
+        for channel in channels:
+            await channel.start(app.state.chat)
         yield
+        for channel in channels:
+            await channel.stop()
         await app.state.rasa.close()
 
     app = FastAPI(title="Trợ lý Bình dân học vụ số", version="0.1.0", lifespan=lifespan)
+    app.state.channels = channels
+    for channel in channels:
+        app.include_router(channel.router)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -125,6 +152,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "abstained": result.abstained,
             "clarify": result.clarify,
         }
+
+    @app.get("/api/articles/{article_id}")
+    async def article(article_id: str):
+        found = app.state.store.article(article_id)
+        if found is None:
+            return error(404, f"no article '{article_id}'")
+        return {**found.front_matter(), "body": found.body, "url": found.url}
+
+    @app.post("/api/handoff")
+    async def handoff(body: HandoffRequest):
+        """Queue a conversation for a human; the summary is built from its recent masked messages."""
+        history = app.state.store.history(body.sender, limit=8)
+        summary = body.summary or " | ".join(m.text[:120] for m in history if m.role == "user")[-600:]
+        row = app.state.store.open_handoff(body.sender, body.channel, summary)
+        return {"id": row.id, "status": row.status}
+
+    @app.post("/api/feedback")
+    async def feedback(body: FeedbackRequest):
+        app.state.store.add(FeedbackRow(sender=body.sender, value=body.value, article_id=body.article_id))
+        if body.value == "down" and body.missing:
+            app.state.store.add(UnansweredRow(sender=body.sender, channel=body.channel,
+                                              text=mask(body.missing).text, reason="thumbs_down"))
+        return {"recorded": True}
 
     @app.post("/api/scam-check")
     async def scam_check(body: ScamCheckRequest):

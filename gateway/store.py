@@ -48,6 +48,52 @@ class ArticleVersion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class MessageRow(Base):
+    """One message of a conversation, personal data already masked."""
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(10))  # user, bot, human
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    intent: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    topic: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class HandoffRow(Base):
+    """A conversation waiting for, or owned by, a human; `owner` set means the bot stays silent."""
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # waiting, active, closed
+    owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender: Mapped[str] = mapped_column(String(128), index=True)
+    value: Mapped[str] = mapped_column(String(10))  # up, down
+    article_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class UnansweredRow(Base):
+    """A question the bot could not answer (fallback) or whose answer got a thumbs-down."""
+    __tablename__ = "unanswered"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(20))  # fallback, thumbs_down
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
 def engine_for(url: str) -> Engine:
     """SQLAlchemy engine; plain postgresql:// URLs use the psycopg 3 driver."""
     if url.startswith(("postgresql://", "postgres://")):
@@ -99,6 +145,37 @@ class Store:
 
     def published(self) -> list[Article]:
         return self.articles(PUBLISHED)
+
+    def article(self, article_id: str) -> Article | None:
+        with Session(self.engine) as session:
+            row = session.get(ArticleRow, article_id)
+            return row.article() if row else None
+
+    def add(self, row: Base) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.add(row)
+
+    def owned_handoff(self, sender: str) -> HandoffRow | None:
+        """The open handoff of `sender` that a human has taken, if any."""
+        with Session(self.engine) as session:
+            return session.scalars(select(HandoffRow).where(
+                HandoffRow.sender == sender, HandoffRow.status == "active")).first()
+
+    def open_handoff(self, sender: str, channel: str, summary: str) -> HandoffRow:
+        """Queue `sender` for a human, once: an open handoff is reused."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            row = session.scalars(select(HandoffRow).where(
+                HandoffRow.sender == sender, HandoffRow.status.in_(("waiting", "active")))).first()
+            if row is None:
+                row = HandoffRow(sender=sender, channel=channel, summary=summary, status="waiting")
+                session.add(row)
+            return row
+
+    def history(self, sender: str, limit: int = 20) -> list[MessageRow]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(MessageRow).where(MessageRow.sender == sender)
+                                   .order_by(MessageRow.id.desc()).limit(limit)).all()
+            return list(reversed(rows))
 
     def export(self, knowledge_base: Path, target: Path) -> int:
         """Write every article to `target/articles/<topic>/<id>.md`, beside copies of the catalogue files."""

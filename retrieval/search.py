@@ -40,7 +40,7 @@ class Tuning:
     bm25_saturation: float = 4.0     # lexical score = bm25 / (bm25 + saturation), in [0, 1)
     dense_floor: float = 0.75        # cosine mapped to [0, 1] from [floor, 1]
     answer_threshold: float = 0.535  # below this fused score the search abstains
-    clarify_margin: float = 0.02     # a second article this close to the first is offered too
+    clarify_margin: float = 0.005    # closer than this, the bot asks which of the two was meant
     mode: str = "hybrid"             # hybrid, bm25, dense, rrf
 
 

@@ -31,8 +31,9 @@ def call(url, body=None, timeout=30):
 def stack(tmp_path_factory):
     assert MODEL, "no trained Rasa model: run the tests with `make test`, which trains it"
     port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    data_dir = tmp_path_factory.mktemp("data")
     env = {**os.environ, "PORT": str(port), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
-           "DATA_DIR": str(tmp_path_factory.mktemp("data"))}
+           "DATA_DIR": str(data_dir)}
     log = open(tmp_path_factory.mktemp("logs") / "launcher.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "gateway.launcher", "--model", str(MODEL)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -48,7 +49,7 @@ def stack(tmp_path_factory):
     else:
         log.seek(0)
         pytest.fail("the stack did not become healthy:\n" + log.read()[-3000:])
-    yield {"base": base, "proc": proc, "log": log, "actions_port": actions_port}
+    yield {"base": base, "proc": proc, "log": log, "actions_port": actions_port, "data_dir": str(data_dir)}
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(60)
@@ -100,6 +101,98 @@ def test_bad_input_is_rejected_without_harm(stack):
     status, body = call(stack["base"] + "/api/chat", {"sender": "x", "message": ""})
     assert status == 422 and body["error"]
     assert call(stack["base"] + "/health")[0] == 200
+
+
+def db(stack):
+    import sqlite3
+    return sqlite3.connect(os.path.join(stack["data_dir"], "app.db"))
+
+
+def test_step_by_step_guide_with_an_interruption(stack):
+    sender = "e2e-guide"
+    answer = chat(stack, sender, "quên mật khẩu VNeID thì làm sao")
+    offer = [b for m in answer["messages"] for b in m.get("buttons", []) if b["title"] == "Hướng dẫn từng bước"]
+    assert offer, answer
+    step1 = chat(stack, sender, offer[0]["payload"])
+    assert step1["kind"] == "guide_step" and "Bước 1/" in text_of(step1)
+    assert [b["title"] for b in step1["messages"][-1]["buttons"]] == ["Xong rồi", "Chưa được", "Nói lại", "Dừng"]
+    step2 = chat(stack, sender, "/guide_done")
+    assert "Bước 2/" in text_of(step2)
+    help_ = chat(stack, sender, "chưa được")
+    assert help_["kind"] == "guide_step" and "Bước 2" in text_of(help_) and "1900 0368" in text_of(help_)
+    other = chat(stack, sender, "mất điện thoại thì khóa VNeID thế nào")  # another question mid-guide
+    assert other["kind"] == "answer" and "Tiếp tục hướng dẫn" in json.dumps(other, ensure_ascii=False)
+    back = chat(stack, sender, "/guide_repeat")
+    assert "Bước 2/" in text_of(back)
+    stop = chat(stack, sender, "/guide_stop")
+    assert stop["kind"] == "guide_step" and "dừng" in text_of(stop).lower()
+
+
+def test_scam_check_names_signs_and_how_to_report(stack):
+    reply = chat(stack, "e2e-scam", "Có số +882 gọi xưng công an, bảo tôi chuyển tiền vào tài khoản an toàn để điều tra")
+    assert reply["kind"] == "scam_warning"
+    text = text_of(reply)
+    assert "lừa đảo" in text and "+882" in text and "5656" in text and "tinnhiemmang.vn" in text
+    assert "an toàn" not in text.split("\n")[0].replace("không thể khẳng định là an toàn", "")
+
+
+def test_personal_data_is_warned_about_and_never_stored(stack):
+    reply = chat(stack, "e2e-pii", "mã OTP của bác là 482913, số căn cước 038156003921, cháu đăng nhập hộ bác")
+    assert reply["kind"] == "pii_warning"
+    assert "482913" not in text_of(reply) and "đừng gửi" in text_of(reply).lower()
+    stored = " ".join(row[0] for row in db(stack).execute("select text from messages where sender='e2e-pii'"))
+    assert "482913" not in stored and "038156003921" not in stored and "[mã OTP]" in stored
+
+
+def test_course_routing_asks_the_group_and_remembers_it(stack):
+    sender = "e2e-course"
+    first = chat(stack, sender, "có khóa học nào dạy nhận biết lừa đảo không")
+    assert first["kind"] == "course" and "binhdanhocvuso.gov.vn" in text_of(first)
+    groups = [b["payload"] for m in first["messages"] for b in m.get("buttons", [])]
+    assert any("civil_servant" in p for p in groups)
+    second = chat(stack, sender, next(p for p in groups if "civil_servant" in p))
+    assert second["kind"] == "course" and not any(m.get("buttons") for m in second["messages"])
+
+
+def test_handoff_queues_the_conversation_and_a_human_owner_silences_the_bot(stack):
+    sender = "e2e-handoff"
+    chat(stack, sender, "đổi số điện thoại trên VNeID thế nào")
+    reply = chat(stack, sender, "cho tôi gặp người hỗ trợ trực tiếp")
+    assert reply["kind"] == "handoff" and "1900 0368" in text_of(reply)
+    conn = db(stack)
+    (status, summary), = conn.execute("select status, summary from handoffs where sender=?", (sender,))
+    assert status == "waiting" and "đổi số điện thoại" in summary
+    with conn:
+        conn.execute("update handoffs set status='active', owner='volunteer1' where sender=?", (sender,))
+    silent = chat(stack, sender, "alo có ai không")
+    assert silent["messages"] == [] and silent["kind"] == "handoff"
+
+
+def test_two_failures_in_a_row_hand_over(stack):
+    sender = "e2e-fail"
+    first = chat(stack, sender, "máy in Canon kết nối wifi thế nào")
+    assert first["kind"] == "fallback"
+    second = chat(stack, sender, "excel tính tổng một cột thế nào")
+    assert second["kind"] == "handoff"
+
+
+def test_thumbs_down_records_what_was_missing(stack):
+    sender = "e2e-feedback"
+    answer = chat(stack, sender, "passcode VNeID gồm mấy số")
+    assert any(b["payload"] == "/feedback_down" for m in answer["messages"] for b in m.get("buttons", []))
+    ask = chat(stack, sender, "/feedback_down")
+    assert ask["kind"] == "feedback"
+    done = chat(stack, sender, "tôi cần biết đổi passcode ở mục nào")
+    assert done["kind"] == "feedback"
+    rows = db(stack).execute("select text from unanswered where sender=? and reason='thumbs_down'", (sender,)).fetchall()
+    assert rows and "đổi passcode" in rows[0][0]
+
+
+def test_form_of_address_follows_the_user(stack):
+    reply = chat(stack, "e2e-tone", "Cháu ơi bác quên mật khẩu VNeID rồi")
+    assert "bác" in text_of(reply).lower()
+    neutral = chat(stack, "e2e-tone2", "mình quên mật khẩu VNeID")
+    assert "Bạn" in text_of(neutral) or "bạn" in text_of(neutral)
 
 
 def test_launcher_stops_everything_when_a_service_dies(stack):

@@ -1,183 +1,351 @@
-"""Custom actions: answers from the knowledge base (via the gateway's /api/search) and handoff.
-
-Every reply ends with a `custom.meta` message that tells the gateway what kind of turn this was.
+"""Custom actions: answers, step-by-step guides, scam check, personal-data warning, courses,
+handoff and feedback. Content comes from the gateway (`gateway_api`); every reply ends with a
+`custom.meta` message that tells the gateway what kind of turn this was (CONTRACT.md `kind`).
 """
 from __future__ import annotations
 
-import logging
-import os
+import abc
+import re
 from typing import Any
 
-import aiohttp
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-log = logging.getLogger(__name__)
-GATEWAY_URL = os.environ.get("GATEWAY_URL", f"http://127.0.0.1:{os.environ.get('PORT', 8000)}")
-GATEWAY_TIMEOUT = aiohttp.ClientTimeout(total=4)
+from actions import gateway_api as api
+from retrieval.normalize import fold
+from actions.replies import (DEFAULT_HOTLINE, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND, PLATFORM,
+                             REPORT, address_of, meta, say, source_of)
 
-NOT_FOUND = (
-    "Xin lỗi, tôi chưa có câu trả lời chắc chắn cho câu hỏi này.\n"
-    "Tôi chỉ hỗ trợ về kỹ năng số: VNeID, dịch vụ công trực tuyến, thanh toán điện tử, "
-    "sức khỏe trên mạng và phòng tránh lừa đảo.\n"
-    "Nếu câu hỏi thuộc các việc này, bạn thử hỏi ngắn gọn hơn, hoặc nhắn \"gặp người hỗ trợ\"."
-)
-REPORT = (
-    "Báo cáo lừa đảo:\n"
-    "- Gọi 156, hoặc nhắn tin tới 5656 theo cú pháp: LD số điện thoại nội dung (cuộc gọi lừa đảo).\n"
-    "- Kiểm tra số tài khoản lạ tại tinnhiemmang.vn trước khi chuyển tiền.\n"
-    "- Đến công an xã, phường gần nhất để trình báo, mang theo tin nhắn, số điện thoại, biên lai."
-)
-PLATFORM = (
-    "Bạn học trên nền tảng Bình dân học vụ số: binhdanhocvuso.gov.vn.\n"
-    "Đăng nhập bằng tài khoản định danh điện tử VNeID. Học lần lượt từng bài; học xong, nền tảng cấp chứng nhận."
-)
-HANDOFF = (
-    "Tôi sẽ nhờ người hỗ trợ trực tiếp cho bạn.\n"
-    "Trong lúc chờ, bạn có thể:\n"
-    "- Gọi tổng đài 1900 0368 (VNeID, căn cước), bấm phím 4 để gặp tổng đài viên.\n"
-    "- Đến công an xã, phường nơi bạn ở để được hướng dẫn miễn phí.\n"
-    "Xin đừng gửi mã OTP hay mật khẩu cho bất kỳ ai."
-)
+FAILURES_BEFORE_HANDOFF = 2
+ALTERNATIVE_MARGIN = 0.02  # a second article scoring this close is offered beside the answer
 
 
-def meta(dispatcher: CollectingDispatcher, kind: str, **fields: Any) -> None:
-    dispatcher.utter_message(json_message={"meta": {"kind": kind, **fields}})
+def channel_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("metadata") or {}).get("channel") or "web"
 
 
-async def gateway(path: str, payload: dict) -> dict | None:
-    """POST to the gateway's API; None when it cannot be reached or refuses."""
-    try:
-        async with aiohttp.ClientSession(timeout=GATEWAY_TIMEOUT) as session:
-            async with session.post(f"{GATEWAY_URL}{path}", json=payload) as resp:
-                if resp.status == 200:
-                    return await resp.json()
-                log.warning("%s answered HTTP %s", path, resp.status)
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("%s failed: %s", path, exc)
-    return None
+def entity(tracker: Tracker, name: str) -> str | None:
+    return next(tracker.get_latest_entity_values(name), None)
 
 
-async def search(query: str, k: int = 3) -> dict | None:
-    return await gateway("/api/search", {"query": query, "k": k})
-
-
-def source_of(result: dict) -> dict:
-    return {"id": result["id"], "title": result["title"], "url": result.get("url")}
-
-
-class ActionAnswer(Action):
-    def name(self) -> str:
-        return "action_answer"
+class BaseAction(Action, metaclass=abc.ABCMeta):
+    """Every action knows how to address the user and remembers it."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        text = tracker.latest_message.get("text") or ""
-        report = await gateway("/api/scam-check", {"text": text})
-        if report and report["suspicious"]:  # a how-to question that describes a scam is a scam check
-            await warn_of_scam(dispatcher, report, text)
-            return []
-        found = await search(text)
-        if not found or found["abstained"] or not found["results"]:
-            dispatcher.utter_message(text=NOT_FOUND)
-            meta(dispatcher, "fallback", fallback=True)
-            return []
-        best = found["results"][0]
-        dispatcher.utter_message(text=f"{best['body']}\n\n(Nguồn: {best['title']})")
-        meta(dispatcher, "answer", sources=[source_of(best)])
-        return []
+        addr = address_of(tracker)
+        events = await self.act(dispatcher, tracker, addr)
+        return [SlotSet("address", addr), *events]
+
+    @abc.abstractmethod
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, addr: str) -> list:
+        """The action itself; returns its events."""
 
 
-class ActionHandoff(Action):
-    def name(self) -> str:
-        return "action_handoff"
+async def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str, lead: str) -> list:
+    """Queue the conversation for a human and give the official channel for its topic meanwhile."""
+    await api.handoff(tracker.sender_id, channel_of(tracker))
+    topic = (tracker.get_slot("last_article") or "").split("-")[0]
+    say(dispatcher, addr, f"{lead}\nTrong lúc chờ, {{addr}} có thể: {HOTLINES.get(topic, DEFAULT_HOTLINE)}\n"
+                          "Xin đừng gửi mã OTP hay mật khẩu cho bất kỳ ai.")
+    meta(dispatcher, "handoff")
+    return [SlotSet("failures", 0)]
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        dispatcher.utter_message(text=HANDOFF)
-        meta(dispatcher, "handoff")
-        return []
+
+async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str, found: dict,
+                         alternatives: list[dict] = ()) -> list:
+    """The article's text, its source, a close alternative, an offer to guide step by step, and the
+    feedback question."""
+    say(dispatcher, addr, f"{found['body']}\n\n(Nguồn: {found['title']})")
+    events: list = [SlotSet("last_article", found["id"]), SlotSet("failures", 0)]
+    guide, step = tracker.get_slot("guide_article"), int(tracker.get_slot("guide_step") or 0)
+    if guide and guide != found["id"]:
+        say(dispatcher, addr, f"{{Addr}} đang làm dở một hướng dẫn (bước {step + 1}). Khi xong việc này, bấm để quay lại.",
+            [{"title": "Tiếp tục hướng dẫn", "payload": "/guide_repeat"}])
+    if alternatives:
+        say(dispatcher, addr, "Nếu {addr} hỏi việc khác, có thể là:", [
+            {"title": r["title"], "payload": f'/choose_article{{"article_id":"{r["id"]}"}}'} for r in alternatives])
+    buttons = list(FEEDBACK_BUTTONS)
+    if found.get("steps"):
+        buttons.insert(0, {"title": "Hướng dẫn từng bước", "payload": f'/start_guide{{"article_id":"{found["id"]}"}}'})
+    say(dispatcher, addr, "Câu trả lời có giúp được {addr} không?", buttons)
+    meta(dispatcher, "answer", sources=[source_of(found)])
+    return events
 
 
-async def warn_of_scam(dispatcher: CollectingDispatcher, report: dict, text: str) -> None:
+async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict) -> None:
     """Signs found, what to do now, how to report; never says that something is safe."""
     pattern = report["patterns"][0] if report["patterns"] else None
     if report["suspicious"]:
-        verdict = f"⚠️ Rất có thể đây là lừa đảo: {pattern['name'].lower()}." if pattern else \
-            "⚠️ Tin nhắn, cuộc gọi này có dấu hiệu lừa đảo."
+        verdict = (f"⚠️ Rất có thể đây là lừa đảo: {pattern['name'].lower()}." if pattern
+                   else "⚠️ Tin nhắn, cuộc gọi này có dấu hiệu lừa đảo.")
     else:
         verdict = ("Tôi chưa thấy dấu hiệu lừa đảo rõ ràng, nhưng không thể khẳng định là an toàn. "
                    "Nếu có ai đòi tiền, mã OTP hay bảo cài ứng dụng lạ, đó là lừa đảo.")
     signs = [s["label"] for s in report["signs"]]
     signs += [f"Số gọi từ đầu số nước ngoài ({n})" for n in report["foreign_numbers"]]
     signs += [f"Đường link đáng ngờ ({link})" for link in report["risky_links"]]
-    first = verdict + ("\nDấu hiệu tôi thấy:\n" + "\n".join(f"- {s}" for s in signs) if signs else "")
-    dispatcher.utter_message(text=first)
+    say(dispatcher, addr, verdict + ("\nDấu hiệu tôi thấy:\n" + "\n".join(f"- {s}" for s in signs) if signs else ""))
     advice = pattern["advice"] if pattern else [
         "Không chuyển tiền, không đưa mã OTP, mật khẩu cho bất kỳ ai.",
         "Không bấm vào đường link lạ, không cài ứng dụng theo lời người lạ.",
-        "Gọi lại cho người thân hoặc cơ quan bằng số bạn đã biết để xác minh.",
+        "Gọi lại cho người thân hoặc cơ quan bằng số {addr} đã biết để xác minh.",
     ]
-    dispatcher.utter_message(text="Bạn nên làm ngay:\n" + "\n".join(f"{i}. {a}" for i, a in enumerate(advice, 1)))
-    dispatcher.utter_message(text=REPORT)
-    sources = []
-    if pattern and pattern["article"]:
-        found = await search(pattern["name"], k=1)
-        sources = [source_of(r) for r in (found or {}).get("results", []) if r["id"] == pattern["article"]]
-    meta(dispatcher, "scam_warning", sources=sources)
+    say(dispatcher, addr, "{Addr} nên làm ngay:\n" + "\n".join(f"{i}. {a}" for i, a in enumerate(advice, 1)))
+    say(dispatcher, addr, REPORT)
+    meta(dispatcher, "scam_warning")
 
 
-class ActionScamCheck(Action):
+async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool) -> list:
+    """A scam warning when the text shows scam signs (or asks about one that search cannot answer),
+    else the best article, else a fallback; two fallbacks in a row hand over to a human."""
+    report = await api.scam_check(text)
+    if report and report["suspicious"]:
+        await warn_of_scam(dispatcher, addr, report)
+        return []
+    found = await api.search(text)
+    if not found or found["abstained"] or not found["results"]:
+        if report and asked_about_scam and (report["signs"] or report["patterns"] or "lua dao" in fold(text).lower()):
+            await warn_of_scam(dispatcher, addr, report)
+            return []
+        failures = int(tracker.get_slot("failures") or 0) + 1
+        if failures >= FAILURES_BEFORE_HANDOFF:
+            return await handoff(dispatcher, tracker, addr,
+                                 "Tôi chưa giúp được {addr} hai lần liền, nên tôi nhờ người hỗ trợ trực tiếp.")
+        say(dispatcher, addr, NOT_FOUND)
+        meta(dispatcher, "fallback", fallback=True)
+        return [SlotSet("failures", failures)]
+    results = found["results"]
+    if found.get("clarify"):
+        say(dispatcher, addr, "Ý {addr} là:", [
+            {"title": r["title"], "payload": f'/choose_article{{"article_id":"{r["id"]}"}}'} for r in results[:2]])
+        meta(dispatcher, "clarify", sources=[source_of(r) for r in results[:2]])
+        return [SlotSet("clarify_options", [r["id"] for r in results[:2]])]
+    close = [r for r in results[1:2] if results[0]["score"] - r["score"] < ALTERNATIVE_MARGIN]
+    return await answer_article(dispatcher, tracker, addr, results[0], alternatives=close)
+
+
+class ActionAnswer(BaseAction):
+    def name(self) -> str:
+        return "action_answer"
+
+    async def act(self, dispatcher, tracker, addr):
+        text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("awaiting_feedback"):  # this message says what the last answer missed
+            await api.feedback(tracker.sender_id, channel_of(tracker), "down", tracker.get_slot("last_article"), text)
+            say(dispatcher, addr, "Cảm ơn {addr}. Tôi đã ghi lại để cán bộ bổ sung nội dung.")
+            meta(dispatcher, "feedback")
+            return [SlotSet("awaiting_feedback", False)]
+        return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
+
+
+class ActionChooseArticle(BaseAction):
+    """A button of the clarification, or a typed "cái thứ hai"."""
+
+    def name(self) -> str:
+        return "action_choose_article"
+
+    @staticmethod
+    def typed_choice(tracker: Tracker) -> str | None:
+        options = tracker.get_slot("clarify_options") or []
+        text = fold(tracker.latest_message.get("text") or "").lower()
+        second = re.search(r"\b(2|hai|sau|duoi)\b", text)
+        index = 1 if second else 0
+        return options[index] if len(options) > index else None
+
+    async def act(self, dispatcher, tracker, addr):
+        article_id = entity(tracker, "article_id") or self.typed_choice(tracker)
+        found = await api.article(article_id) if article_id else None
+        if not found:
+            say(dispatcher, addr, NOT_FOUND)
+            meta(dispatcher, "fallback", fallback=True)
+            return []
+        return await answer_article(dispatcher, tracker, addr, found)
+
+
+async def send_step(dispatcher, addr: str, article: dict, step: int) -> None:
+    steps = article["steps"]
+    say(dispatcher, addr, f"Bước {step + 1}/{len(steps)}: {steps[step]}", GUIDE_BUTTONS)
+    meta(dispatcher, "guide_step", sources=[source_of(article)])
+
+
+class GuideAction(BaseAction):
+    """An action on the guide in progress (slots guide_article, guide_step; kept by the tracker store)."""
+
+    async def current(self, dispatcher, tracker, addr) -> dict | None:
+        article_id = tracker.get_slot("guide_article")
+        article = await api.article(article_id) if article_id else None
+        if not article or not article.get("steps"):
+            say(dispatcher, addr, "Hiện {addr} chưa làm hướng dẫn nào. {Addr} muốn làm việc gì, cứ hỏi tôi nhé.")
+            meta(dispatcher, "guide_step")
+            return None
+        return article
+
+
+class ActionGuideStart(BaseAction):
+    def name(self) -> str:
+        return "action_guide_start"
+
+    async def act(self, dispatcher, tracker, addr):
+        article_id = entity(tracker, "article_id") or tracker.get_slot("last_article")
+        article = await api.article(article_id) if article_id else None
+        if not article or not article.get("steps"):
+            say(dispatcher, addr, "{Addr} muốn làm việc gì? Hãy hỏi tôi trước, ví dụ \"quên mật khẩu VNeID\", "
+                                  "rồi bấm \"Hướng dẫn từng bước\".")
+            meta(dispatcher, "guide_step")
+            return []
+        say(dispatcher, addr, f"Mình làm từng bước: {article['title']}. Xong mỗi bước, {{addr}} bấm \"Xong rồi\".")
+        await send_step(dispatcher, addr, article, 0)
+        return [SlotSet("guide_article", article["id"]), SlotSet("guide_step", 0)]
+
+
+class ActionGuideNext(GuideAction):
+    def name(self) -> str:
+        return "action_guide_next"
+
+    async def act(self, dispatcher, tracker, addr):
+        article = await self.current(dispatcher, tracker, addr)
+        if not article:
+            return []
+        step = int(tracker.get_slot("guide_step") or 0) + 1
+        if step >= len(article["steps"]):
+            say(dispatcher, addr, f"Xong rồi! {{Addr}} đã làm hết các bước: {article['title']}. Giỏi lắm ạ!\n"
+                                  "Hướng dẫn này có giúp được {addr} không?", FEEDBACK_BUTTONS)
+            meta(dispatcher, "guide_step", sources=[source_of(article)])
+            return [SlotSet("guide_article", None), SlotSet("guide_step", None), SlotSet("last_article", article["id"])]
+        await send_step(dispatcher, addr, article, step)
+        return [SlotSet("guide_step", step)]
+
+
+class ActionGuideRepeat(GuideAction):
+    def name(self) -> str:
+        return "action_guide_repeat"
+
+    async def act(self, dispatcher, tracker, addr):
+        article = await self.current(dispatcher, tracker, addr)
+        if article:
+            await send_step(dispatcher, addr, article, int(tracker.get_slot("guide_step") or 0))
+        return []
+
+
+class ActionGuideHelp(GuideAction):
+    """"Chưa được": encouragement, the step again, where to get help, and a human on offer."""
+
+    def name(self) -> str:
+        return "action_guide_help"
+
+    async def act(self, dispatcher, tracker, addr):
+        article = await self.current(dispatcher, tracker, addr)
+        if not article:
+            return []
+        step = int(tracker.get_slot("guide_step") or 0)
+        hotline = HOTLINES.get(article["topic"], DEFAULT_HOTLINE)
+        say(dispatcher, addr, f"Không sao ạ, mình thử lại chậm nhé.\nBước {step + 1}: {article['steps'][step]}\n"
+                              "Kiểm tra mạng, chữ trên màn hình, rồi làm lại đúng từng chữ.\n"
+                              f"Nếu vẫn chưa được: {hotline}",
+            [{"title": "Nói lại", "payload": "/guide_repeat"}, {"title": "Xong rồi", "payload": "/guide_done"},
+             {"title": "Gặp người hỗ trợ", "payload": "/request_human"}, {"title": "Dừng", "payload": "/guide_stop"}])
+        meta(dispatcher, "guide_step", sources=[source_of(article)])
+        return []
+
+
+class ActionGuideStop(BaseAction):
+    def name(self) -> str:
+        return "action_guide_stop"
+
+    async def act(self, dispatcher, tracker, addr):
+        say(dispatcher, addr, "Đã dừng hướng dẫn. Khi cần, {addr} cứ hỏi lại tôi nhé.")
+        meta(dispatcher, "guide_step")
+        return [SlotSet("guide_article", None), SlotSet("guide_step", None)]
+
+
+class ActionScamCheck(BaseAction):
+    """A message, call or link to check; a plain question about scams gets its article."""
+
     def name(self) -> str:
         return "action_scam_check"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        text = tracker.latest_message.get("text") or ""
-        report = await gateway("/api/scam-check", {"text": text})
-        if report is None:
-            dispatcher.utter_message(text=NOT_FOUND)
-            meta(dispatcher, "fallback", fallback=True)
-            return []
-        await warn_of_scam(dispatcher, report, text)
-        return []
+    async def act(self, dispatcher, tracker, addr):
+        return await answer_question(dispatcher, tracker, addr, tracker.latest_message.get("text") or "",
+                                     asked_about_scam=True)
 
 
 PII_NAMES = {"otp": "mã OTP", "id_number": "số định danh (số căn cước)", "password": "mật khẩu",
              "card_number": "số thẻ ngân hàng"}
 
 
-class ActionPiiWarning(Action):
+class ActionPiiWarning(BaseAction):
     def name(self) -> str:
         return "action_pii_warning"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+    async def act(self, dispatcher, tracker, addr):
         found = (tracker.latest_message.get("metadata") or {}).get("pii") or []
         shared = ", ".join(PII_NAMES[k] for k in found if k in PII_NAMES) or "thông tin bí mật"
-        dispatcher.utter_message(text=(
-            f"⚠️ Bạn vừa gửi {shared}. Xin đừng gửi những thông tin này cho bất kỳ ai, kể cả trợ lý này. "
-            "Tôi đã che đi và không lưu lại."
-        ))
-        dispatcher.utter_message(text=(
-            "Không ai được phép hỏi mã OTP hay mật khẩu của bạn: công an, ngân hàng, tình nguyện viên cũng không. "
-            "Ai đòi những thông tin này là kẻ lừa đảo.\n"
-            "Tôi không đăng nhập hộ được. Bạn tự nhập mã vào đúng ứng dụng mình đang dùng, "
-            "hoặc nhờ người thân tin cậy ngồi bên cạnh hướng dẫn.\n"
-            "Bạn cứ hỏi tiếp cách làm, nhưng đừng kèm mã số hay mật khẩu nhé."
-        ))
+        say(dispatcher, addr, f"⚠️ {{Addr}} vừa gửi {shared}. Xin đừng gửi những thông tin này cho bất kỳ ai, "
+                              "kể cả trợ lý này. Tôi đã che đi và không lưu lại.")
+        say(dispatcher, addr, "Không ai được phép hỏi mã OTP hay mật khẩu của {addr}: công an, ngân hàng, "
+                              "tình nguyện viên cũng không. Ai đòi những thông tin này là kẻ lừa đảo.\n"
+                              "Tôi không đăng nhập hộ được. {Addr} tự nhập mã vào đúng ứng dụng mình đang dùng, "
+                              "hoặc nhờ người thân tin cậy ngồi bên cạnh hướng dẫn.")
         meta(dispatcher, "pii_warning")
         return []
 
 
-class ActionCourse(Action):
+GROUP_BUTTONS = [
+    {"title": "Người dân", "payload": '/tell_group{"group":"citizen"}'},
+    {"title": "Học sinh, sinh viên", "payload": '/tell_group{"group":"student"}'},
+    {"title": "Cán bộ, công chức", "payload": '/tell_group{"group":"civil_servant"}'},
+    {"title": "Người lao động", "payload": '/tell_group{"group":"worker"}'},
+]
+
+
+class ActionCourse(BaseAction):
+    """Courses that fit the learner; asks their group once, and remembers it."""
+
     def name(self) -> str:
         return "action_course"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
-        found = await gateway("/api/courses", {"query": tracker.latest_message.get("text") or "", "k": 3})
+    async def act(self, dispatcher, tracker, addr):
+        group = entity(tracker, "group") or tracker.get_slot("learner_group")
+        query = tracker.latest_message.get("text") or ""
+        if query.startswith("/"):  # a button: suggest from what they asked before
+            query = tracker.get_slot("course_query") or ""
+        found = await api.courses(query, group, tracker.get_slot("learner_level"))
         if not found:
-            dispatcher.utter_message(text=NOT_FOUND)
+            say(dispatcher, addr, NOT_FOUND)
             meta(dispatcher, "fallback", fallback=True)
             return []
-        dispatcher.utter_message(text=PLATFORM)
+        group = group or found["group"]
+        say(dispatcher, addr, PLATFORM)
         lines = [f"{i}. {c['title']}: {c['summary']}" for i, c in enumerate(found["courses"], 1)]
-        dispatcher.utter_message(text="Khóa học gợi ý cho bạn:\n" + "\n".join(lines))
+        buttons = [] if group else GROUP_BUTTONS
+        tail = "" if group else "\n{Addr} thuộc nhóm nào? Chọn để tôi gợi ý sát hơn."
+        say(dispatcher, addr, "Khóa học gợi ý:\n" + "\n".join(lines) + tail, buttons)
         meta(dispatcher, "course")
-        return []
+        return [SlotSet("learner_group", group), SlotSet("course_query", query or tracker.get_slot("course_query"))]
+
+
+class ActionHandoff(BaseAction):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def act(self, dispatcher, tracker, addr):
+        return await handoff(dispatcher, tracker, addr, "Tôi đã chuyển cuộc trò chuyện cho người hỗ trợ trực tiếp. "
+                                                        "Họ sẽ nhắn lại {addr} ngay tại đây.")
+
+
+class ActionFeedback(BaseAction):
+    def name(self) -> str:
+        return "action_feedback"
+
+    async def act(self, dispatcher, tracker, addr) -> list[Any]:
+        value = "up" if tracker.latest_message.get("intent", {}).get("name") == "feedback_up" else "down"
+        await api.feedback(tracker.sender_id, channel_of(tracker), value, tracker.get_slot("last_article"))
+        if value == "up":
+            say(dispatcher, addr, "Cảm ơn {addr}! {Addr} cần hỏi gì thêm cứ nhắn nhé.")
+            meta(dispatcher, "feedback")
+            return []
+        say(dispatcher, addr, "Xin lỗi {addr}. Câu trả lời còn thiếu gì? {Addr} nhắn ngắn gọn, "
+                              "tôi sẽ chuyển cho cán bộ bổ sung.")
+        meta(dispatcher, "feedback")
+        return [SlotSet("awaiting_feedback", True)]

@@ -1,0 +1,78 @@
+"""How the bot speaks: form of address, fixed texts, buttons, and the `custom.meta` of each turn."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+# A user who calls the bot "cháu"/"con" or speaks of themself as "bác", "cô"... is addressed so.
+SELF_WORDS = {"bác": "bác", "cô": "cô", "chú": "chú", "ông": "ông", "bà": "bà", "anh": "anh", "chị": "chị"}
+ELDER_CALLS = re.compile(r"\b(cháu|con)\s+(ơi|à|nhé|giúp|xem|chỉ)", re.I)
+# The knowledge base speaks to "bác"; "bác sĩ" (doctor) is not a form of address.
+KB_ADDRESS = re.compile(r"\b([Bb])ác\b(?!\s+sĩ)")
+
+NOT_FOUND = (
+    "Xin lỗi, tôi chưa có câu trả lời chắc chắn cho câu hỏi này.\n"
+    "Tôi chỉ hỗ trợ về kỹ năng số: VNeID, dịch vụ công trực tuyến, thanh toán điện tử, "
+    "sức khỏe trên mạng và phòng tránh lừa đảo.\n"
+    "{Addr} thử hỏi ngắn gọn hơn, hoặc nhắn \"gặp người hỗ trợ\"."
+)
+REPORT = (
+    "Báo cáo lừa đảo:\n"
+    "- Gọi 156, hoặc nhắn tin tới 5656 theo cú pháp: LD số điện thoại nội dung (cuộc gọi lừa đảo).\n"
+    "- Kiểm tra số tài khoản lạ tại tinnhiemmang.vn trước khi chuyển tiền.\n"
+    "- Đến công an xã, phường gần nhất để trình báo, mang theo tin nhắn, số điện thoại, biên lai."
+)
+PLATFORM = (
+    "{Addr} học trên nền tảng Bình dân học vụ số: binhdanhocvuso.gov.vn.\n"
+    "Đăng nhập bằng tài khoản định danh điện tử VNeID. Học lần lượt từng bài; học xong, nền tảng cấp chứng nhận."
+)
+# Where to turn meanwhile, by the topic of the conversation (official channels from the facts file).
+HOTLINES = {
+    "vneid": "Gọi tổng đài 1900 0368 (bấm phím 4 gặp tổng đài viên) hoặc đến công an xã, phường.",
+    "dichvucong": "Đến trung tâm phục vụ hành chính công cấp xã, hoặc gọi 1900 0368 nếu vướng tài khoản VNeID.",
+    "scam": "Gọi 156 để báo lừa đảo; lỡ chuyển tiền thì gọi ngay ngân hàng và báo công an xã, phường.",
+    "payment": "Gọi tổng đài in trên thẻ ngân hàng của {addr}, hoặc ra chi nhánh gần nhất.",
+}
+DEFAULT_HOTLINE = "Gọi tổng đài 1900 0368 (VNeID, căn cước) hoặc đến công an xã, phường để được hướng dẫn miễn phí."
+GUIDE_BUTTONS = [
+    {"title": "Xong rồi", "payload": "/guide_done"},
+    {"title": "Chưa được", "payload": "/guide_not_yet"},
+    {"title": "Nói lại", "payload": "/guide_repeat"},
+    {"title": "Dừng", "payload": "/guide_stop"},
+]
+FEEDBACK_BUTTONS = [{"title": "👍 Có ích", "payload": "/feedback_up"}, {"title": "👎 Chưa ổn", "payload": "/feedback_down"}]
+
+
+def address_of(tracker: Tracker) -> str:
+    """How to address this user: from their words, else as before, else the neutral "bạn"."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    words = re.findall(r"\w+", text.lower())[:2]
+    for word in words:
+        if word in SELF_WORDS:
+            return SELF_WORDS[word]
+    if ELDER_CALLS.search(text):
+        return "bác"
+    return tracker.get_slot("address") or "bạn"
+
+
+def speak(text: str, addr: str) -> str:
+    """Fill {addr}/{Addr} and re-address knowledge-base text written for "bác"."""
+    text = text.replace("{addr}", addr).replace("{Addr}", addr.capitalize())
+    if addr != "bác":
+        text = KB_ADDRESS.sub(lambda m: addr.capitalize() if m.group(1) == "B" else addr, text)
+    return text
+
+
+def say(dispatcher: CollectingDispatcher, addr: str, text: str, buttons: list | None = None) -> None:
+    dispatcher.utter_message(text=speak(text, addr), buttons=buttons or [])
+
+
+def meta(dispatcher: CollectingDispatcher, kind: str, **fields: Any) -> None:
+    dispatcher.utter_message(json_message={"meta": {"kind": kind, **fields}})
+
+
+def source_of(result: dict) -> dict:
+    return {"id": result["id"], "title": result["title"], "url": result.get("url")}
