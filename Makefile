@@ -29,6 +29,7 @@ TRAIN_INPUTS := $(sort $(wildcard bot/config.yml bot/domain.yml nlu_data/*.yml b
 MODEL_HASH := $(call hash_of,$(TRAIN_INPUTS))
 MODEL := bot/models/$(MODEL_HASH).tar.gz
 EVAL_SET ?= ../shared/eval/dev.jsonl
+BROWSER_ENV := $(STATE)/browser-env.$(call hash_of,tests/browser/package-lock.json)
 
 setup: $(GW_ENV) $(RASA_ENV)
 
@@ -41,7 +42,7 @@ run: $(GW_ENV) $(RASA_ENV) $(MODEL) index
 index: $(GW_ENV)
 	@$(GW)/bin/python -m retrieval.build_index
 
-test: $(GW_ENV) $(RASA_ENV) $(MODEL) kb-check index
+test: $(GW_ENV) $(RASA_ENV) $(MODEL) $(BROWSER_ENV) kb-check index
 	@echo "==> Unit tests of the Rasa components (Python 3.10)"
 	$(RS)/bin/python -m pytest -q tests/bot
 	@echo "==> Gateway, retrieval and end-to-end tests (Python 3.11)"
@@ -67,6 +68,14 @@ $(RASA_ENV):
 	@test -x $(RS)/bin/python || $(PY310) -m venv $(RS)
 	$(RS)/bin/pip install --upgrade pip wheel
 	$(RS)/bin/pip install -c constraints/rasa.txt -e '.[rasa]'
+	@touch $@
+
+# The widget's browser tests: Debian's Chromium driven by playwright-core (Node 20+ is on the machine).
+$(BROWSER_ENV):
+	@echo "==> Installing Chromium and playwright-core for the web widget's browser tests"
+	@mkdir -p $(STATE) && rm -f $(STATE)/browser-env.*
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+	cd tests/browser && npm ci --no-audit --no-fund
 	@touch $@
 
 $(MODEL): $(RASA_ENV)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
@@ -20,7 +21,7 @@ from connectors.zalo import ZaloChannel
 from gateway import logs
 from gateway.chat import ChatService
 from gateway.rasa_client import RasaClient, ServiceUnavailable
-from gateway.settings import Settings
+from gateway.settings import ROOT, Settings
 from gateway.store import FeedbackRow, Store, UnansweredRow
 from retrieval import embedders
 from retrieval.courses import GROUPS, LEVELS, Catalogue
@@ -29,7 +30,7 @@ from retrieval.scam import ScamSignals
 from retrieval.search import Searcher
 
 log = logging.getLogger("gateway")
-STATIC = Path(__file__).parent / "static"
+WEB = ROOT / "connectors" / "web"  # the web widget and its demo page
 
 
 class ChatRequest(BaseModel):
@@ -100,6 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Trợ lý Bình dân học vụ số", version="0.1.0", lifespan=lifespan)
     app.state.channels = channels
+    # The web widget is embedded on other sites: let their pages call the chat API (no cookies).
+    app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"])
     for channel in channels:
         app.include_router(channel.router)
 
@@ -192,7 +196,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     async def chat_page():
-        return FileResponse(STATIC / "index.html")
+        return FileResponse(WEB / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget_js():
+        return FileResponse(WEB / "widget.js", media_type="text/javascript; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})
 
     return app
 

