@@ -38,12 +38,12 @@ import hmac
 import logging
 import os
 import sys
-import time
 
 from fastapi import APIRouter, Request, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from connectors.common import BUSY, CHOOSE, VOICE, RecentIds, split_text, with_sources
 from gateway.rasa_client import Reply, ServiceUnavailable
 
 log = logging.getLogger("connectors.telegram")
@@ -53,66 +53,18 @@ TEXT_LIMIT = 4096          # Telegram's limit for one message, in UTF-16 code un
 CALLBACK_LIMIT = 64        # ... and for callback_data, in bytes
 KEY_PREFIX = "k:"          # callback_data that stands for a longer payload kept in memory
 
-BUSY = "Xin lỗi, trợ lý đang bận. Bạn vui lòng thử lại sau ít phút nhé."
-VOICE = "Xin lỗi, mình chưa nghe được tin nhắn thoại. Bạn vui lòng gõ câu hỏi bằng chữ giúp mình nhé."
 STALE_BUTTON = "Nút này đã cũ. Bạn vui lòng gõ lại câu hỏi giúp mình nhé."
-CHOOSE = "Mời bạn chọn:"
 GREETING = "xin chào"      # what /start and /help mean to the bot
 
 
-class RecentIds:
-    """Ids seen in the last `ttl` seconds, at most `size` of them: a retried delivery is dropped."""
-
-    def __init__(self, size: int = 10_000, ttl: float = 24 * 3600):
-        self.size, self.ttl = size, ttl
-        self._seen: collections.OrderedDict[str, float] = collections.OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        now = time.monotonic()
-        while self._seen and (len(self._seen) >= self.size or next(iter(self._seen.values())) < now - self.ttl):
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        return True
+def telegram_parts(text: str) -> list[str]:
+    """Parts of a text that each fit one Telegram message."""
+    return split_text(text, TEXT_LIMIT, units)
 
 
 def units(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Parts of at most `limit` units, cut at line ends, else at spaces, else anywhere."""
-    parts, current = [], ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if units(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while units(line) > limit:  # one line longer than the limit
-            cut = min(len(line), limit)
-            while units(line[:cut]) > limit:
-                cut -= 1
-            space = line.rfind(" ", 0, cut)
-            cut = space if space > 0 else cut
-            parts.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        current = line
-    if current or not parts:
-        parts.append(current)
-    return parts
-
-
-def with_sources(reply: Reply) -> list[dict]:
-    """The reply's messages, the last one followed by links to its sources."""
-    messages = [dict(m) for m in reply.messages]
-    links = [f"- {s.get('title') or s['url']}: {s['url']}" for s in reply.sources if s.get("url")]
-    if messages and links:
-        messages[-1]["text"] = (messages[-1].get("text") or "").rstrip() + "\n\nXem thêm:\n" + "\n".join(links)
-    return messages
 
 
 class TelegramChannel:
@@ -239,7 +191,7 @@ class TelegramChannel:
             await bot.send_message(chat_id, BUSY)
             return
         for message in with_sources(reply):
-            parts = split_text(message.get("text") or CHOOSE)
+            parts = telegram_parts(message.get("text") or CHOOSE)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
                 await bot.send_message(chat_id, part, reply_markup=self.keyboard(message.get("buttons")) if last else None)

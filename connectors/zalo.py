@@ -38,16 +38,16 @@ import hmac
 import json
 import logging
 import os
-import time
 
 import httpx
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import DateTime, String, Text, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from connectors.common import BUSY, CHOOSE, VOICE, RecentIds, split_text, with_sources
 from gateway.rasa_client import Reply, ServiceUnavailable
 from gateway.settings import Settings
-from gateway.store import engine_for
+from gateway.store import Base, engine_for
 
 log = logging.getLogger("connectors.zalo")
 
@@ -61,16 +61,9 @@ TOKEN_EXPIRED = {-216, -124}
 
 WELCOME = ("Chào bạn! Mình là Trợ lý Bình dân học vụ số. Bạn cứ hỏi mình về VNeID, dịch vụ công "
            "trực tuyến, thanh toán số hay cách nhận biết lừa đảo nhé.")
-BUSY = "Xin lỗi, trợ lý đang bận. Bạn vui lòng thử lại sau ít phút nhé."
-VOICE = "Xin lỗi, mình chưa nghe được tin nhắn thoại. Bạn vui lòng gõ câu hỏi bằng chữ giúp mình nhé."
-CHOOSE = "Mời bạn chọn:"
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class ZaloTokenRow(_Base):
+class ZaloTokenRow(Base):
     __tablename__ = "zalo_tokens"
     app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     access_token: Mapped[str] = mapped_column(Text)
@@ -78,23 +71,6 @@ class ZaloTokenRow(_Base):
     seed: Mapped[str] = mapped_column(String(64))  # hash of the ZALO_REFRESH_TOKEN the row started from
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                     onupdate=func.now())
-
-
-class RecentIds:
-    """Ids seen in the last `ttl` seconds, at most `size` of them: a retried delivery is dropped."""
-
-    def __init__(self, size: int = 10_000, ttl: float = 24 * 3600):
-        self.size, self.ttl = size, ttl
-        self._seen: collections.OrderedDict[str, float] = collections.OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        now = time.monotonic()
-        while self._seen and (len(self._seen) >= self.size or next(iter(self._seen.values())) < now - self.ttl):
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        return True
 
 
 def signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
@@ -108,36 +84,12 @@ def signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> s
     return "mac=" + hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret_key.encode()).hexdigest()
 
 
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Parts of at most `limit` characters, cut at line ends, else at spaces, else anywhere."""
-    parts, current = [], ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while len(line) > limit:
-            space = line.rfind(" ", 0, limit)
-            cut = space if space > 0 else limit
-            parts.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        current = line
-    if current or not parts:
-        parts.append(current)
-    return parts
-
-
 def render(reply: Reply) -> list[dict]:
     """The `message` objects of the customer-service API for a reply, in order."""
-    messages = [dict(m) for m in reply.messages]
-    links = [f"- {s.get('title') or s['url']}: {s['url']}" for s in reply.sources if s.get("url")]
-    if messages and links:
-        messages[-1]["text"] = (messages[-1].get("text") or "").rstrip() + "\n\nXem thêm:\n" + "\n".join(links)
+    messages = with_sources(reply)
     out = []
     for message in messages:
-        parts = split_text(message.get("text") or CHOOSE)
+        parts = split_text(message.get("text") or CHOOSE, TEXT_LIMIT)
         out += [{"text": part} for part in parts]
         if message.get("buttons"):  # text with buttons: a template attachment on the last part
             out[-1]["attachment"] = {"type": "template", "payload": {"buttons": [
@@ -304,7 +256,7 @@ class ZaloChannel:
 
     def _load_tokens(self) -> None:
         """Use the stored tokens unless ZALO_REFRESH_TOKEN changed since they were stored."""
-        _Base.metadata.create_all(self.engine)
+        ZaloTokenRow.__table__.create(self.engine, checkfirst=True)
         row = self._stored()
         if row and (not self.refresh_token or row.seed == self._seed()):
             self.access_token, self.refresh_token = row.access_token, row.refresh_token
