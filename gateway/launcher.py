@@ -138,6 +138,8 @@ def main() -> int:
           flush=True)
     for service in running:
         service.start(env)
+    # Explicit handlers: a launcher started in the background inherits SIGINT as ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         status = watch(running, f"http://127.0.0.1:{settings.port}/")
