@@ -12,6 +12,7 @@ from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, StrictInt, StrictStr
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 from connectors.telegram import TelegramChannel
 from connectors.zalo import ZaloChannel
 from gateway import logs
+from gateway.admin import Admin, admin_router
 from gateway.chat import ChatService
 from gateway.rasa_client import RasaClient, ServiceUnavailable
 from gateway.settings import ROOT, Settings
@@ -79,11 +81,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Each channel is on when its settings are present (CONTRACT.md, Channels).
     channels = [c for c in (TelegramChannel.from_env(os.environ), ZaloChannel.from_env(os.environ)) if c]
 
+    store = Store(settings.database_url)
+    admin = Admin(store, republish=lambda: app.state.searcher.replace(store.published()))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         started = time.perf_counter()
-        app.state.store = Store(settings.database_url)
-        seeded = app.state.store.seed(settings.knowledge_base)
+        app.state.store = store
+        seeded = store.seed(settings.knowledge_base)
+        admin.ensure_first_admin(os.environ.get("ADMIN_USERNAME"), os.environ.get("ADMIN_PASSWORD"))
         app.state.searcher = Searcher(app.state.store.published(), embedders.load(settings.embedder),
                                       store=settings.index_dir)
         log.info("search index ready", extra={"articles": app.state.searcher.size, "seeded": seeded,
@@ -101,11 +107,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Trợ lý Bình dân học vụ số", version="0.1.0", lifespan=lifespan)
     app.state.channels = channels
+    app.include_router(admin_router(admin))
     # The web widget is embedded on other sites: let their pages call the chat API (no cookies).
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"])
     for channel in channels:
         app.include_router(channel.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return error(exc.status_code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

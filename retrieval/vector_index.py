@@ -9,7 +9,7 @@ import numpy as np
 HNSW_THRESHOLD = 100_000  # below this an exact scan is fast enough and has perfect recall
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 96
+HNSW_EF_SEARCH = 256  # recall@10 0.969 at 1M vectors, p95 1.1 ms (bench/results/scale.json)
 
 
 def build(vectors: np.ndarray, exact_below: int = HNSW_THRESHOLD) -> faiss.Index:

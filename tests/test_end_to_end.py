@@ -51,7 +51,7 @@ def stack(tmp_path_factory):
         pytest.fail("the stack did not become healthy:\n" + log.read()[-3000:])
     yield {"base": base, "proc": proc, "log": log, "actions_port": actions_port, "data_dir": str(data_dir)}
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
+        proc.terminate()  # the launcher stops its services on SIGTERM as on Ctrl-C
         proc.wait(60)
 
 
