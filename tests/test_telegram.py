@@ -3,7 +3,6 @@ its requests there through base_url. The gateway app runs under uvicorn on 127.0
 is a stand-in (the end-to-end tests cover the real Rasa)."""
 import contextlib
 import json
-import socket
 import threading
 import time
 import urllib.parse
@@ -11,11 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from connectors.telegram import BUSY, STALE_BUTTON, VOICE, TelegramChannel
 from gateway.rasa_client import Reply, ServiceUnavailable
+
+from servers import serve
 
 TOKEN = "123:test-token"
 SECRET = "s3cret-token"
@@ -93,26 +93,6 @@ class FakeChat:
                                    {"title": "Bước tiếp", "payload": LONG_PAYLOAD}]}],
                      "answer", [{"id": "vneid-quen-mat-khau", "title": "Quên mật khẩu VNeID",
                                  "url": "https://vneid.gov.vn/"}], False)
-
-
-@contextlib.contextmanager
-def serve(app: FastAPI):
-    """The app under uvicorn on a free port of 127.0.0.1, stopped on exit."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

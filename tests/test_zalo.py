@@ -6,7 +6,6 @@ import concurrent.futures
 import contextlib
 import hashlib
 import json
-import socket
 import threading
 import time
 import urllib.parse
@@ -14,12 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from connectors.zalo import BUSY, WELCOME, ZaloChannel, ZaloTokenRow
 from gateway.rasa_client import Reply, ServiceUnavailable
+
+from servers import serve
 
 APP_ID = "1234567890"
 APP_SECRET = "app-secret"
@@ -106,26 +106,6 @@ class FakeChat:
                                    {"title": "Gặp tình nguyện viên", "payload": "/handoff"}]}],
                      "answer", [{"id": "vneid-quen-mat-khau", "title": "Quên mật khẩu VNeID",
                                  "url": "https://vneid.gov.vn/"}], False)
-
-
-@contextlib.contextmanager
-def serve(app: FastAPI):
-    """The app under uvicorn on a free port of 127.0.0.1, stopped on exit."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def wait_for(condition, timeout: float = 5.0):
