@@ -68,6 +68,8 @@ def units(text: str) -> int:
 
 
 class TelegramChannel:
+    name = "telegram"
+
     def __init__(self, token: str, secret: str, api_base: str = DEFAULT_API_BASE, chat=None,
                  webhook_url: str | None = None, polling: bool = False):
         self.secret = secret
@@ -195,6 +197,12 @@ class TelegramChannel:
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
                 await bot.send_message(chat_id, part, reply_markup=self.keyboard(message.get("buttons")) if last else None)
+
+    async def deliver(self, chat_id: str, text: str) -> None:
+        """A message from a volunteer or official in the handoff inbox."""
+        await self._ensure_started()
+        for part in telegram_parts(text):
+            await self.application.bot.send_message(int(chat_id), part)
 
     def keyboard(self, buttons: list[dict] | None) -> InlineKeyboardMarkup | None:
         if not buttons:

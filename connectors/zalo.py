@@ -47,6 +47,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from connectors.common import BUSY, CHOOSE, VOICE, RecentIds, split_text, with_sources
 from gateway.rasa_client import Reply, ServiceUnavailable
 from gateway.settings import Settings
+from gateway.migrate import migrate
 from gateway.store import Base, engine_for
 
 log = logging.getLogger("connectors.zalo")
@@ -100,6 +101,8 @@ def render(reply: Reply) -> list[dict]:
 
 
 class ZaloChannel:
+    name = "zalo"
+
     def __init__(self, env: dict, chat=None):
         self.app_id = env.get("ZALO_APP_ID", "")
         self.app_secret = env.get("ZALO_APP_SECRET", "")
@@ -188,15 +191,23 @@ class ZaloChannel:
 
     # -- sending -----------------------------------------------------------------------------
 
-    async def send(self, user: str, messages: list[dict]) -> None:
-        """Send each message in order; stop at the first platform error (the rest would fail too)."""
+    async def send(self, user: str, messages: list[dict]) -> bool:
+        """Send each message in order; stop at the first platform error (the rest would fail too).
+        Returns whether all went out."""
         for message in messages:
             result = await self._send_once({"recipient": {"user_id": user}, "message": message})
             if result.get("error") in TOKEN_EXPIRED and await self._refresh(result["_generation"]):
                 result = await self._send_once({"recipient": {"user_id": user}, "message": message})
             if result.get("error") != 0:
                 self._record(user, result.get("error"), result.get("message"))
-                return
+                return False
+        return True
+
+    async def deliver(self, user: str, text: str) -> None:
+        """A message from a volunteer or official in the handoff inbox; raises when Zalo refuses it."""
+        if not await self.send(user, render(Reply(messages=[{"text": text}], kind="handoff", sources=[],
+                                                  fallback=False))):
+            raise RuntimeError(f"zalo refused the message: {self.recent_errors[-1]}")
 
     async def _send_once(self, body: dict) -> dict:
         generation = self.generation
@@ -256,7 +267,7 @@ class ZaloChannel:
 
     def _load_tokens(self) -> None:
         """Use the stored tokens unless ZALO_REFRESH_TOKEN changed since they were stored."""
-        ZaloTokenRow.__table__.create(self.engine, checkfirst=True)
+        migrate(self.engine)  # the token table is in the gateway's schema
         row = self._stored()
         if row and (not self.refresh_token or row.seed == self._seed()):
             self.access_token, self.refresh_token = row.access_token, row.refresh_token

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,11 +20,16 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 from connectors.telegram import TelegramChannel
 from connectors.zalo import ZaloChannel
 from gateway import logs
-from gateway.admin import Admin, admin_router
+from gateway import conversations
+from gateway.accounts import Accounts
+from gateway.admin import admin_router
 from gateway.chat import ChatService
-from gateway.rasa_client import RasaClient, ServiceUnavailable
+from gateway.console import console_router
+from gateway.handoffs import Inbox
+from gateway.rasa_client import RasaClient, ServiceUnavailable, conversation_id
 from gateway.settings import ROOT, Settings
 from gateway.store import FeedbackRow, Store, UnansweredRow
+from gateway.workflow import Workflow
 from retrieval import embedders
 from retrieval.courses import GROUPS, LEVELS, Catalogue
 from retrieval.privacy import mask
@@ -82,14 +87,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     channels = [c for c in (TelegramChannel.from_env(os.environ), ZaloChannel.from_env(os.environ)) if c]
 
     store = Store(settings.database_url)
-    admin = Admin(store, republish=lambda: app.state.searcher.replace(store.published()))
+    accounts = Accounts(store)
+    workflow = Workflow(store, republish=lambda: app.state.searcher.replace(store.published()))
+    inbox = Inbox(store, {channel.name: channel.deliver for channel in channels})
+
+    async def apply_retention_daily():
+        while True:
+            removed = await asyncio.to_thread(conversations.apply_retention, store, settings.retention_days)
+            log.info("retention applied", extra={"days": settings.retention_days, "removed": removed})
+            await asyncio.sleep(24 * 3600)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         started = time.perf_counter()
         app.state.store = store
         seeded = store.seed(settings.knowledge_base)
-        admin.ensure_first_admin(os.environ.get("ADMIN_USERNAME"), os.environ.get("ADMIN_PASSWORD"))
+        accounts.ensure_first_admin(os.environ.get("ADMIN_USERNAME"), os.environ.get("ADMIN_PASSWORD"))
         app.state.searcher = Searcher(app.state.store.published(), embedders.load(settings.embedder),
                                       store=settings.index_dir)
         log.info("search index ready", extra={"articles": app.state.searcher.size, "seeded": seeded,
@@ -100,14 +113,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.chat = ChatService(app.state.rasa, app.state.store)
         for channel in channels:
             await channel.start(app.state.chat)
+        retention = asyncio.create_task(apply_retention_daily())
         yield
+        retention.cancel()
         for channel in channels:
             await channel.stop()
         await app.state.rasa.close()
 
     app = FastAPI(title="Trợ lý Bình dân học vụ số", version="0.1.0", lifespan=lifespan)
     app.state.channels = channels
-    app.include_router(admin_router(admin))
+    app.include_router(admin_router(store, settings.knowledge_base, accounts, workflow, inbox,
+                                    forget=lambda sender: app.state.rasa.forget(sender)))
+    app.include_router(console_router(store, accounts, workflow, inbox, channels))
     # The web widget is embedded on other sites: let their pages call the chat API (no cookies).
     app.add_middleware(CORSMiddleware, allow_origins=settings.widget_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"])
@@ -116,7 +133,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return error(exc.status_code, str(exc.detail))
+        response = error(exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -183,9 +202,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         row = app.state.store.open_handoff(body.sender, body.channel, summary)
         return {"id": row.id, "status": row.status}
 
+    @app.get("/api/messages")
+    async def human_messages(sender: str = Query(min_length=5, max_length=128, pattern=r"^web:"),
+                             after: int = Query(0, ge=0)):
+        """What a volunteer or official wrote to this web conversation since message `after`."""
+        return conversations.human_messages(app.state.store, conversation_id(sender), after)
+
     @app.post("/api/feedback")
     async def feedback(body: FeedbackRequest):
-        app.state.store.add(FeedbackRow(sender=body.sender, value=body.value, article_id=body.article_id))
+        app.state.store.add(FeedbackRow(sender=body.sender, channel=body.channel, value=body.value, article_id=body.article_id))
         if body.value == "down" and body.missing:
             app.state.store.add(UnansweredRow(sender=body.sender, channel=body.channel,
                                               text=mask(body.missing).text, reason="thumbs_down"))

@@ -31,7 +31,7 @@ class ChatService:
         reply = await self.rasa.chat(sender, masked.text, {"pii": masked.found, "channel": channel})
         topic = reply.sources[0]["id"].split("-")[0] if reply.sources else None
         self.store.add(MessageRow(sender=sender, channel=channel, role="bot", kind=reply.kind, intent=reply.intent,
-                                  topic=topic, text="\n".join(m["text"] for m in reply.messages)))
+                                  topic=topic, learner_group=reply.learner_group, text="\n".join(m["text"] for m in reply.messages)))
         if reply.kind == "fallback" and reply.intent != "out_of_scope":
             self.store.add(UnansweredRow(sender=sender, channel=channel, text=masked.text, reason="fallback"))
         log.info("chat turn", extra={"sender": sender, "channel": channel, "text": masked.text, "kind": reply.kind,

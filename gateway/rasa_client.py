@@ -35,6 +35,7 @@ class Reply:
     fallback: bool
     intent: str | None = None
     confidence: float | None = None
+    learner_group: str | None = None  # the learner's target group, once they have told it
 
     def as_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -95,15 +96,26 @@ class RasaClient:
         if not outputs and not await self.actions_ready():
             raise ServiceUnavailable("actions", "the action server is not answering")
         reply = assemble(outputs)
-        reply.intent, reply.confidence = await self._latest_intent(sender)
+        await self._describe(sender, reply)
         return reply
 
-    async def _latest_intent(self, sender: str) -> tuple[str | None, float | None]:
+    async def _describe(self, sender: str, reply: Reply) -> None:
+        """Add the turn's intent and the learner's group, read from the tracker."""
         resp = await self.http.get(f"{self.rasa_url}/conversations/{sender}/tracker",
                                    params={"include_events": "NONE"})
-        intent = (resp.json().get("latest_message") or {}).get("intent") or {} if resp.status_code == 200 else {}
+        tracker = resp.json() if resp.status_code == 200 else {}
+        intent = (tracker.get("latest_message") or {}).get("intent") or {}
         confidence = intent.get("confidence")
-        return intent.get("name"), round(confidence, 4) if confidence is not None else None
+        reply.intent = intent.get("name")
+        reply.confidence = round(confidence, 4) if confidence is not None else None
+        reply.learner_group = (tracker.get("slots") or {}).get("learner_group")
+
+    async def forget(self, sender: str) -> None:
+        """Erase the conversation's events in Rasa's tracker store (a data-subject request)."""
+        try:
+            await self.http.put(f"{self.rasa_url}/conversations/{conversation_id(sender)}/tracker/events", json=[])
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable("rasa", f"cannot reach the Rasa server ({type(exc).__name__})") from exc
 
     async def rasa_ready(self) -> tuple[bool, str]:
         try:

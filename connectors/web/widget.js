@@ -24,6 +24,7 @@
     Array.from(document.querySelectorAll("script[src]")).find((s) => /widget\.js([?#]|$)/.test(s.src));
   const scriptUrl = new URL(script ? script.src : "widget.js", location.href);
   const API = new URL((script && script.dataset.api) || "api/chat", new URL("./", scriptUrl)).href;
+  const MESSAGES = new URL("messages", API).href; // what a volunteer or official writes back
   const START_OPEN = !!script && script.dataset.open === "true";
 
   const MAX_HISTORY = 50;                       // messages kept across reloads
@@ -62,6 +63,8 @@
     size: store.get("size", DEFAULT_SIZE),
     contrast: store.get("contrast", false),
     busy: false,
+    handoff: store.get("handoff", false), // waiting for, or talking with, a human
+    humanAfter: store.get("humanAfter", 0), // the id of the last human message shown
   };
   if (typeof state.sender !== "string" || !state.sender.startsWith("web:")) {
     state.sender = "web:" + uuid();
@@ -513,6 +516,7 @@
   }
 
   function showReply(data) {
+    if (data.kind === "handoff") watchHandoff(true);
     const messages = Array.isArray(data.messages) ? data.messages : [];
     const sources = Array.isArray(data.sources) ? data.sources : [];
     // The sources go under the "(Nguồn: ...)" line, which the clickable links replace, or else
@@ -527,6 +531,7 @@
       return { id: uuid(), from: "bot", kind: data.kind, text,
         buttons: Array.isArray(m && m.buttons) ? m.buttons : undefined, sources: withSources ? sources : undefined };
     });
+    if (!entries.length && data.kind === "handoff") return; // a human answers; their reply comes by polling
     if (!entries.length) {
       entries.push({ id: uuid(), from: "bot", text: "Xin lỗi, trợ lý chưa trả lời được. Bạn hỏi lại cách khác nhé." });
     }
@@ -534,6 +539,32 @@
     const question = first.previousElementSibling; // show the question with the start of its answer
     scrollToEntry(question && question.classList.contains("user") ? question : first);
     announce("Trợ lý trả lời: " + entries.map(spokenText).join("\n"));
+  }
+
+  // --- Messages from a volunteer or official while the conversation is handed over ------------
+  let polling = null;
+  function watchHandoff(on) {
+    state.handoff = on;
+    store.set("handoff", on);
+    if (on && !polling) polling = setInterval(pollHuman, 5000);
+    if (!on && polling) { clearInterval(polling); polling = null; }
+  }
+
+  async function pollHuman() {
+    let data;
+    try {
+      const response = await fetch(`${MESSAGES}?sender=${encodeURIComponent(state.sender)}&after=${state.humanAfter}`);
+      if (!response.ok) return;
+      data = await response.json();
+    } catch { return; } // offline: try again at the next tick
+    for (const m of data.messages || []) {
+      state.humanAfter = Math.max(state.humanAfter, m.id);
+      const text = "Cán bộ hỗ trợ: " + m.text;
+      scrollToEntry(addEntry({ id: uuid(), from: "bot", kind: "human", text }));
+      announce(text);
+    }
+    store.set("humanAfter", state.humanAfter);
+    if (!data.handoff || data.handoff === "closed") watchHandoff(false);
   }
 
   function spokenText(entry) {
@@ -631,6 +662,7 @@
     window.addEventListener("online", () => { clearNotice(); flush(); });
     window.addEventListener("offline", () => showNotice(OFFLINE, state.queue.length > 0));
     if (state.queue.length) flush(); // messages left from an earlier visit
+    if (state.handoff) watchHandoff(true);
   }
 
   if (document.body) start();
