@@ -21,6 +21,8 @@ from retrieval.courses import GROUPS
 from retrieval.kb import AUDIENCES, TOPICS
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving time
+templates.env.filters["when"] = lambda iso: dt.datetime.fromisoformat(iso).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 STATUSES = ("draft", "in_review", "approved", "published", "archived")
 
 

@@ -17,9 +17,13 @@ from test_api import free_port
 MODEL = os.environ.get("MODEL") or next(iter(sorted((ROOT / "bot" / "models").glob("*.tar.gz"))), None)
 
 
-def call(url, body=None, timeout=30):
+ADMIN_PASSWORD = "mat-khau-quan-tri-e2e"
+
+
+def call(url, body=None, timeout=30, headers=None, method=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, json.loads(resp.read())
@@ -33,7 +37,7 @@ def stack(tmp_path_factory):
     port, rasa_port, actions_port = free_port(), free_port(), free_port()
     data_dir = tmp_path_factory.mktemp("data")
     env = {**os.environ, "PORT": str(port), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
-           "DATA_DIR": str(data_dir)}
+           "DATA_DIR": str(data_dir), "ADMIN_USERNAME": "admin", "ADMIN_PASSWORD": ADMIN_PASSWORD}
     log = open(tmp_path_factory.mktemp("logs") / "launcher.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "gateway.launcher", "--model", str(MODEL)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -159,13 +163,48 @@ def test_handoff_queues_the_conversation_and_a_human_owner_silences_the_bot(stac
     chat(stack, sender, "đổi số điện thoại trên VNeID thế nào")
     reply = chat(stack, sender, "cho tôi gặp người hỗ trợ trực tiếp")
     assert reply["kind"] == "handoff" and "1900 0368" in text_of(reply)
-    conn = db(stack)
-    (status, summary), = conn.execute("select status, summary from handoffs where sender=?", (sender,))
-    assert status == "waiting" and "đổi số điện thoại" in summary
-    with conn:
-        conn.execute("update handoffs set status='active', owner='volunteer1' where sender=?", (sender,))
+    admin = {"Authorization": "Bearer " + call(stack["base"] + "/admin/api/login",
+                                               {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]}
+    (waiting,) = [h for h in call(stack["base"] + "/admin/api/handoffs", headers=admin)[1] if h["sender"] == sender]
+    assert waiting["status"] == "waiting" and "đổi số điện thoại" in waiting["summary"]
+    assert call(stack["base"] + f"/admin/api/handoffs/{waiting['id']}/take", headers=admin, method="POST")[0] == 200
     silent = chat(stack, sender, "alo có ai không")
     assert silent["messages"] == [] and silent["kind"] == "handoff"
+    assert call(stack["base"] + f"/admin/api/handoffs/{waiting['id']}/return", headers=admin, method="POST")[0] == 200
+    assert chat(stack, sender, "đổi số điện thoại trên VNeID thế nào")["kind"] == "answer"  # the bot is back
+
+
+def test_a_published_edit_is_answered_at_once_without_restart(stack):
+    base, question = stack["base"], "vneid có giao diện tối không"
+    token = call(base + "/admin/api/login", {"username": "admin", "password": ADMIN_PASSWORD})[1]["token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    assert call(base + "/admin/api/users", {"username": "duyet", "password": ADMIN_PASSWORD, "role": "reviewer"},
+                headers=admin)[0] == 201
+    reviewer = {"Authorization": "Bearer " + call(base + "/admin/api/login",
+                                                  {"username": "duyet", "password": ADMIN_PASSWORD})[1]["token"]}
+    article = {"id": "vneid-giao-dien-toi", "title": "Giao diện tối của ứng dụng VNeID", "topic": "vneid",
+               "questions": ["vneid có giao diện tối không", "đổi vneid sang nền tối"],
+               "body": "Ứng dụng VNeID đi theo giao diện sáng hoặc tối của điện thoại.",
+               "sources": [{"title": "VNeID", "url": "https://vneid.gov.vn"}]}
+
+    def publish(fields) -> float:
+        assert call(base + "/admin/api/articles", fields, headers=admin)[0] == 201
+        assert call(base + f"/admin/api/articles/{fields['id']}/submit", headers=admin, method="POST")[0] == 200
+        assert call(base + f"/admin/api/articles/{fields['id']}/approve", headers=reviewer, method="POST")[0] == 200
+        assert call(base + f"/admin/api/articles/{fields['id']}/publish", headers=reviewer, method="POST")[0] == 200
+        return time.monotonic()
+
+    def answered_with(text: str, since: float) -> float:
+        while time.monotonic() - since < 10:
+            reply = chat(stack, f"e2e-publish-{time.monotonic()}", question)
+            if text in text_of(reply):
+                return time.monotonic() - since
+            time.sleep(0.5)
+        pytest.fail(f"'{text}' was not answered within 10 s of publishing")
+
+    assert answered_with("đi theo giao diện sáng hoặc tối", publish(article)) < 10
+    edited = {**article, "body": "Ứng dụng VNeID tự đổi theo chế độ nền tối của điện thoại, bác không cần cài thêm."}
+    assert answered_with("không cần cài thêm", publish(edited)) < 10
 
 
 def test_two_failures_in_a_row_hand_over(stack):

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from connectors.telegram import BUSY, STALE_BUTTON, VOICE, TelegramChannel
 from gateway.rasa_client import Reply, ServiceUnavailable
@@ -118,6 +118,13 @@ def running(api):
 
     app = FastAPI(lifespan=lifespan)
     app.include_router(channel.router)
+
+    @app.post("/inbox/{user}")  # what the gateway's handoff inbox does with a console reply
+    async def deliver(user: str, request: Request):
+        try:
+            await channel.deliver(user, (await request.body()).decode())
+        except Exception as exc:
+            return Response(str(exc), status_code=502)
     with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         yield client, chat, channel
 
@@ -246,3 +253,12 @@ def test_gateway_starts_while_telegram_is_unreachable_and_catches_up(api):
         assert post(client, text_update("xin chào", chat_id=5)).status_code == 200
         assert channel.ready and chat.calls == [("tg:5", "xin chào", "telegram")]
         assert api.called("sendMessage")[-1]["chat_id"] == "5"
+
+
+def test_a_reply_from_the_console_goes_out_as_a_message(tg, api):
+    client, chat, _ = tg
+    resp = client.post("/inbox/555", content="Chào bác, cháu là tình nguyện viên phường.".encode())
+    assert resp.status_code == 200
+    assert [(m["chat_id"], m["text"]) for m in api.called("sendMessage")] == [
+        ("555", "Chào bác, cháu là tình nguyện viên phường.")]
+    assert chat.calls == []  # the bot is not asked

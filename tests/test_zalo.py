@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from sqlalchemy.orm import Session
 
 from connectors.zalo import BUSY, WELCOME, ZaloChannel, ZaloTokenRow
@@ -145,6 +145,13 @@ def running(env: dict):
 
     app = FastAPI(lifespan=lifespan)
     app.include_router(channel.router)
+
+    @app.post("/inbox/{user}")  # what the gateway's handoff inbox does with a console reply
+    async def deliver(user: str, request: Request):
+        try:
+            await channel.deliver(user, (await request.body()).decode())
+        except Exception as exc:
+            return Response(str(exc), status_code=502)
     with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         yield client, chat, channel
 
@@ -275,3 +282,13 @@ def test_expired_token_is_refreshed_once_for_concurrent_senders_and_persisted(en
         post(client, text_event("xin chào", user="after-restart"))
         wait_for(lambda: any(b["recipient"]["user_id"] == "after-restart" for b in api.delivered()))
         assert len(api.refreshes) == 1
+
+
+def test_a_reply_from_the_console_goes_out_and_a_refusal_is_reported(zalo, api):
+    client, chat, channel = zalo
+    assert client.post("/inbox/u7", content="Chào bạn, mình là cán bộ phường.".encode()).status_code == 200
+    assert [(b["recipient"]["user_id"], b["message"]["text"]) for b in api.delivered()] == [
+        ("u7", "Chào bạn, mình là cán bộ phường.")]
+    refused = client.post(f"/inbox/{QUOTA_USER}", content="Chào bạn".encode())
+    assert refused.status_code == 502 and "-32" in refused.text  # the console shows it; nothing crashes
+    assert chat.calls == []
