@@ -52,11 +52,7 @@ class Inbox:
 
     def take(self, user: str, handoff_id: int) -> dict:
         with Session(self.store.engine, expire_on_commit=False) as session, session.begin():
-            row = self._row(session, handoff_id, lock=True)
-            if row.status == "closed":
-                raise HTTPException(409, "this conversation is already back with the bot")
-            if row.owner and row.owner != user:
-                raise HTTPException(409, f"{row.owner} is already answering this conversation")
+            row = self._open_to(user, self._row(session, handoff_id, lock=True))
             row.owner, row.status = user, "active"
             audit(session, user, "take_handoff", str(handoff_id), {"status": "waiting"}, {"status": "active"})
             return describe(row)
@@ -73,11 +69,7 @@ class Inbox:
     async def release(self, user: str, handoff_id: int) -> dict:
         """Hand the conversation back to the bot and tell the user."""
         with Session(self.store.engine, expire_on_commit=False) as session, session.begin():
-            row = self._row(session, handoff_id, lock=True)
-            if row.status == "closed":
-                raise HTTPException(409, "this conversation is already back with the bot")
-            if row.owner and row.owner != user:
-                raise HTTPException(409, f"{row.owner} is answering this conversation")
+            row = self._open_to(user, self._row(session, handoff_id, lock=True))
             before = row.status
             row.status, row.owner, row.closed_at = "closed", None, now()
             audit(session, user, "return_to_bot", str(handoff_id), {"status": before}, {"status": "closed"})
@@ -98,6 +90,15 @@ class Inbox:
                 raise HTTPException(502, f"the {channel} platform did not take the message: try again, "
                                          "or check the channel's settings") from None
         return {"id": message.id, "delivered": send is not None or channel == "web"}
+
+    @staticmethod
+    def _open_to(user: str, row: HandoffRow) -> HandoffRow:
+        """The handoff, if it is still open and nobody else is answering it."""
+        if row.status == "closed":
+            raise HTTPException(409, "this conversation is already back with the bot")
+        if row.owner and row.owner != user:
+            raise HTTPException(409, f"{row.owner} is already answering this conversation")
+        return row
 
     @staticmethod
     def _row(session: Session, handoff_id: int, lock: bool = False) -> HandoffRow:

@@ -1,11 +1,12 @@
-"""Test helper: an ASGI app served by uvicorn on a free loopback port."""
+"""Test helpers: an ASGI app served by uvicorn on a free loopback port; a route that plays the
+handoff inbox sending a console reply through a channel."""
 import contextlib
 import socket
 import threading
 import time
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 
 @contextlib.contextmanager
@@ -26,3 +27,13 @@ def serve(app: FastAPI):
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def add_inbox_route(app: FastAPI, channel) -> None:
+    """POST /inbox/{user} with the text as body: `channel.deliver`, 502 when the platform refuses."""
+    @app.post("/inbox/{user}")
+    async def deliver(user: str, request: Request):
+        try:
+            await channel.deliver(user, (await request.body()).decode())
+        except Exception as exc:
+            return Response(str(exc), status_code=502)

@@ -10,12 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from connectors.telegram import BUSY, STALE_BUTTON, VOICE, TelegramChannel
 from gateway.rasa_client import Reply, ServiceUnavailable
 
-from servers import serve
+from servers import add_inbox_route, serve
 
 TOKEN = "123:test-token"
 SECRET = "s3cret-token"
@@ -118,13 +118,7 @@ def running(api):
 
     app = FastAPI(lifespan=lifespan)
     app.include_router(channel.router)
-
-    @app.post("/inbox/{user}")  # what the gateway's handoff inbox does with a console reply
-    async def deliver(user: str, request: Request):
-        try:
-            await channel.deliver(user, (await request.body()).decode())
-        except Exception as exc:
-            return Response(str(exc), status_code=502)
+    add_inbox_route(app, channel)
     with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         yield client, chat, channel
 

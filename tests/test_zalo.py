@@ -13,13 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
 from connectors.zalo import BUSY, WELCOME, ZaloChannel, ZaloTokenRow
 from gateway.rasa_client import Reply, ServiceUnavailable
 
-from servers import serve
+from servers import add_inbox_route, serve
 
 APP_ID = "1234567890"
 APP_SECRET = "app-secret"
@@ -145,13 +145,7 @@ def running(env: dict):
 
     app = FastAPI(lifespan=lifespan)
     app.include_router(channel.router)
-
-    @app.post("/inbox/{user}")  # what the gateway's handoff inbox does with a console reply
-    async def deliver(user: str, request: Request):
-        try:
-            await channel.deliver(user, (await request.body()).decode())
-        except Exception as exc:
-            return Response(str(exc), status_code=502)
+    add_inbox_route(app, channel)
     with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         yield client, chat, channel
 
