@@ -73,6 +73,8 @@ class CoursesRequest(BaseModel):
     group: Literal[tuple(GROUPS)] | None = None
     level: Literal[LEVELS] | None = None
     k: StrictInt = Field(default=3, ge=1, le=10)
+    placement: dict[StrictStr, bool] = Field(default={}, max_length=20, description="domain -> yes/no answer")
+    exclude: list[StrictStr] = Field(default=[], max_length=100, description="course ids already suggested")
 
 
 def error(status: int, message: str, **extra) -> JSONResponse:
@@ -225,10 +227,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def courses(body: CoursesRequest):
         """Courses that fit the learner's words, group and level."""
         catalogue = app.state.courses
-        found = catalogue.suggest(body.query, body.group, body.level, body.k)
+        level = body.level or catalogue.level_from(body.placement)
+        weak = tuple(domain for domain, yes in body.placement.items() if not yes)
+        found = catalogue.suggest(body.query, body.group, level, body.k, weak, tuple(body.exclude))
         return {"courses": [dataclasses.asdict(c) for c in found],
                 "group": body.group or catalogue.group_of(body.query), "groups": GROUPS,
-                "placement": catalogue.placement}
+                "level": level, "placement": catalogue.placement}
 
     @app.get("/", include_in_schema=False)
     async def chat_page():

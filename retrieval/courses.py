@@ -53,19 +53,32 @@ class Catalogue:
         haystack = folded_words(text)
         return next((group for group, words in GROUP_WORDS.items() if matches(words, haystack)), None)
 
-    def suggest(self, text: str, group: str | None = None, level: str | None = None, k: int = 3) -> list[Course]:
-        """Courses whose keywords appear in `text`, preferring the learner's group and level.
+    def suggest(self, text: str, group: str | None = None, level: str | None = None, k: int = 3,
+                weak: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list[Course]:
+        """Courses whose keywords appear in `text`, preferring the learner's group, the domains the
+        placement found weak, and the learner's level; `exclude` drops courses already suggested.
 
         With no keyword in common, the basic courses for the group come first."""
         haystack = folded_words(text)
         group = group or self.group_of(text)
 
+        def level_gap(course: Course) -> int:
+            if course.level not in LEVELS:
+                return len(LEVELS)
+            return abs(LEVELS.index(course.level) - LEVELS.index(level)) if level in LEVELS else LEVELS.index(course.level)
+
         def score(course: Course) -> tuple:
             hits = len(matches(course.keywords + [course.title], haystack))
             fits_group = group is None or group in course.audience
-            level_gap = abs(LEVELS.index(course.level) - LEVELS.index(level)) if level in LEVELS and course.level in LEVELS else LEVELS.index(course.level) if course.level in LEVELS else 3
-            return (-hits, not fits_group, level_gap)
+            return (-hits, not fits_group, bool(weak) and course.domain not in weak, level_gap(course))
 
-        ranked = sorted(self.courses, key=score)
+        ranked = sorted((c for c in self.courses if c.id not in exclude), key=score)
         matched = [c for c in ranked[:k] if matches(c.keywords + [c.title], haystack)]
         return matched or ranked[:k]
+
+    def level_from(self, answers: dict[str, bool]) -> str | None:
+        """The level the placement answers suggest: "yes" to most questions is a higher level."""
+        if not answers:
+            return None
+        share = sum(answers.values()) / len(answers)
+        return LEVELS[0] if share < 0.5 else LEVELS[1] if share < 0.84 else LEVELS[2]

@@ -110,3 +110,17 @@ def test_bad_search_requests_get_a_4xx(client, body):
 def test_chat_page_is_served(client):
     resp = client.get("/")
     assert resp.status_code == 200 and 'lang="vi"' in resp.text
+
+
+def test_courses_follow_the_placement_and_skip_those_already_suggested(client):
+    first = client.post("/api/courses", json={"query": "", "group": "citizen",
+                                              "placement": {"an-toan": False, "giai-quyet-van-de": False}})
+    assert first.status_code == 200 and first.json()["level"] == "co-ban"
+    courses = first.json()["courses"]
+    assert all(c["level"] == "co-ban" for c in courses) and courses[0]["domain"] in ("an-toan", "giai-quyet-van-de")
+    following = client.post("/api/courses", json={"query": "", "group": "citizen", "level": "co-ban",
+                                                  "exclude": [c["id"] for c in courses]}).json()["courses"]
+    assert following and not {c["id"] for c in following} & {c["id"] for c in courses}
+    advanced = client.post("/api/courses", json={"query": "", "placement": {"an-toan": True, "ung-dung-ai": True}})
+    assert advanced.json()["level"] == "nang-cao"
+    assert client.post("/api/courses", json={"placement": {"an-toan": "có"}}).status_code == 422

@@ -1,5 +1,6 @@
 """The real system: the launcher starts Rasa, the action server and the gateway on spare ports, and
 questions go through /api/chat over HTTP. Needs the trained model (`make test` passes MODEL)."""
+import contextlib
 import json
 import os
 import signal
@@ -31,14 +32,14 @@ def call(url, body=None, timeout=30, headers=None, method=None):
         return exc.code, json.loads(exc.read())
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+@contextlib.contextmanager
+def running_stack(data_dir, log_path):
+    """The launcher with its three services on spare ports, keeping its data in `data_dir`."""
     assert MODEL, "no trained Rasa model: run the tests with `make test`, which trains it"
     port, rasa_port, actions_port = free_port(), free_port(), free_port()
-    data_dir = tmp_path_factory.mktemp("data")
     env = {**os.environ, "PORT": str(port), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
            "DATA_DIR": str(data_dir), "ADMIN_USERNAME": "admin", "ADMIN_PASSWORD": ADMIN_PASSWORD}
-    log = open(tmp_path_factory.mktemp("logs") / "launcher.log", "w+")
+    log = open(log_path, "w+")
     proc = subprocess.Popen([sys.executable, "-m", "gateway.launcher", "--model", str(MODEL)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -53,10 +54,18 @@ def stack(tmp_path_factory):
     else:
         log.seek(0)
         pytest.fail("the stack did not become healthy:\n" + log.read()[-3000:])
-    yield {"base": base, "proc": proc, "log": log, "actions_port": actions_port, "data_dir": str(data_dir)}
-    if proc.poll() is None:
-        proc.terminate()  # the launcher stops its services on SIGTERM as on Ctrl-C
-        proc.wait(60)
+    try:
+        yield {"base": base, "proc": proc, "log": log, "actions_port": actions_port, "data_dir": str(data_dir)}
+    finally:
+        if proc.poll() is None:
+            proc.terminate()  # the launcher stops its services on SIGTERM as on Ctrl-C
+            proc.wait(60)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    with running_stack(tmp_path_factory.mktemp("data"), tmp_path_factory.mktemp("logs") / "launcher.log") as parts:
+        yield parts
 
 
 def chat(stack, sender, message):
@@ -148,14 +157,29 @@ def test_personal_data_is_warned_about_and_never_stored(stack):
     assert "482913" not in stored and "038156003921" not in stored and "[mã OTP]" in stored
 
 
-def test_course_routing_asks_the_group_and_remembers_it(stack):
+def test_course_routing_asks_the_group_places_the_learner_and_suggests_the_next_step(stack):
     sender = "e2e-course"
     first = chat(stack, sender, "có khóa học nào dạy nhận biết lừa đảo không")
     assert first["kind"] == "course" and "binhdanhocvuso.gov.vn" in text_of(first)
     groups = [b["payload"] for m in first["messages"] for b in m.get("buttons", [])]
     assert any("civil_servant" in p for p in groups)
     second = chat(stack, sender, next(p for p in groups if "civil_servant" in p))
-    assert second["kind"] == "course" and not any(m.get("buttons") for m in second["messages"])
+    (start,) = [b["payload"] for m in second["messages"] for b in m.get("buttons", [])]
+    assert second["kind"] == "course" and "placement" in start
+    question = chat(stack, sender, start)
+    assert question["kind"] == "course" and "Câu 1/6" in text_of(question)
+    assert [b["title"] for b in question["messages"][-1]["buttons"]] == ["Rồi", "Chưa", "Dừng"]
+    no = question["messages"][-1]["buttons"][1]["payload"]
+    assert "Câu 2/6" in text_of(chat(stack, sender, no))
+    placed = chat(stack, sender, no.replace("no", "stop"))
+    assert "mức cơ bản" in text_of(placed) and not any(m.get("buttons") for m in placed["messages"])
+    shown = {line.split(":")[0] for line in text_of(placed).splitlines() if line[:2] in ("1.", "2.", "3.")}
+    following = chat(stack, sender, "học tiếp gì")
+    assert following["kind"] == "course" and "Bước tiếp theo" in text_of(following)
+    nxt = {line.split(":")[0][3:] for line in text_of(following).splitlines() if line[:2] in ("1.", "2.", "3.")}
+    assert nxt and not nxt & {s[3:] for s in shown}  # new courses, not the ones already suggested
+    later = chat(stack, sender, "có khóa học về thanh toán không")
+    assert later["kind"] == "course" and not any(m.get("buttons") for m in later["messages"])  # profile kept
 
 
 def test_handoff_queues_the_conversation_and_a_human_owner_silences_the_bot(stack):

@@ -291,6 +291,12 @@ class ActionPiiWarning(BaseAction):
         return []
 
 
+PLACEMENT_BUTTONS = [
+    {"title": "Rồi", "payload": '/find_course{"placement":"yes"}'},
+    {"title": "Chưa", "payload": '/find_course{"placement":"no"}'},
+    {"title": "Dừng", "payload": '/find_course{"placement":"stop"}'},
+]
+LEVEL_NAMES = {"co-ban": "cơ bản", "trung-binh": "trung bình", "nang-cao": "nâng cao"}
 GROUP_BUTTONS = [
     {"title": "Người dân", "payload": '/tell_group{"group":"citizen"}'},
     {"title": "Học sinh, sinh viên", "payload": '/tell_group{"group":"student"}'},
@@ -300,29 +306,57 @@ GROUP_BUTTONS = [
 
 
 class ActionCourse(BaseAction):
-    """Courses that fit the learner; asks their group once, and remembers it."""
+    """Courses that fit the learner. Asks their group once, then offers a short placement (one
+    yes/no question per competence domain) that sets their level and weak domains; remembers the
+    profile, and "học tiếp gì" suggests courses not suggested before."""
 
     def name(self) -> str:
         return "action_course"
 
     async def act(self, dispatcher, tracker, addr):
         group = entity(tracker, "group") or tracker.get_slot("learner_group")
+        answers = dict(tracker.get_slot("placement_answers") or {})
+        step = entity(tracker, "placement")  # a placement button: start, yes, no or stop
         query = tracker.latest_message.get("text") or ""
         if query.startswith("/"):  # a button: suggest from what they asked before
             query = tracker.get_slot("course_query") or ""
-        found = await api.courses(query, group, tracker.get_slot("learner_level"))
-        if not found:
+        if step in ("start", "yes", "no"):
+            questions = (await api.courses("", group) or {}).get("placement") or []
+            if step != "start" and len(answers) < len(questions):
+                answers[questions[len(answers)]["domain"]] = step == "yes"
+            if len(answers) < len(questions):  # the next question
+                number, question = len(answers) + 1, questions[len(answers)]["question"]
+                say(dispatcher, addr, f"Câu {number}/{len(questions)}: {question}", PLACEMENT_BUTTONS)
+                meta(dispatcher, "course")
+                return [SlotSet("placement_answers", answers)]
+        seen = list(tracker.get_slot("courses_seen") or [])
+        wants_next = "tiep" in fold(query).split() and bool(seen)  # "học tiếp gì": what comes next
+        found = await api.courses(query, group, tracker.get_slot("learner_level"), answers,
+                                  seen if wants_next else [])
+        if not found or not found["courses"]:
             say(dispatcher, addr, NOT_FOUND)
             meta(dispatcher, "fallback", fallback=True)
             return []
-        group = group or found["group"]
-        say(dispatcher, addr, PLATFORM)
+        group, level = group or found["group"], found["level"]
+        if step in ("yes", "no", "stop") and level:
+            say(dispatcher, addr, f"Cảm ơn {{addr}}. Theo câu trả lời, {{addr}} nên học ở mức {LEVEL_NAMES[level]}.")
+        elif wants_next:
+            say(dispatcher, addr, "Bước tiếp theo cho {addr}:")
+        else:
+            say(dispatcher, addr, PLATFORM)
         lines = [f"{i}. {c['title']}: {c['summary']}" for i, c in enumerate(found["courses"], 1)]
-        buttons = [] if group else GROUP_BUTTONS
-        tail = "" if group else "\n{Addr} thuộc nhóm nào? Chọn để tôi gợi ý sát hơn."
+        if not group:
+            tail, buttons = "\n{Addr} thuộc nhóm nào? Chọn để tôi gợi ý sát hơn.", GROUP_BUTTONS
+        elif not level:
+            tail, buttons = ("\n{Addr} trả lời vài câu hỏi ngắn để tôi gợi ý đúng trình độ nhé?",
+                             [{"title": "Trả lời câu hỏi", "payload": '/find_course{"placement":"start"}'}])
+        else:
+            tail, buttons = "\nHọc xong, {addr} nhắn \"học tiếp gì\" để tôi gợi ý bước tiếp theo.", []
         say(dispatcher, addr, "Khóa học gợi ý:\n" + "\n".join(lines) + tail, buttons)
         meta(dispatcher, "course")
-        return [SlotSet("learner_group", group), SlotSet("course_query", query or tracker.get_slot("course_query"))]
+        return [SlotSet("learner_group", group), SlotSet("learner_level", level), SlotSet("placement_answers", answers),
+                SlotSet("courses_seen", list(dict.fromkeys(seen + [c["id"] for c in found["courses"]]))),
+                SlotSet("course_query", query or tracker.get_slot("course_query"))]
 
 
 class ActionHandoff(BaseAction):

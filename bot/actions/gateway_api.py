@@ -36,8 +36,10 @@ async def scam_check(text: str) -> dict | None:
     return await call("POST", "/api/scam-check", {"text": text})
 
 
-async def courses(query: str, group: str | None = None, level: str | None = None) -> dict | None:
-    return await call("POST", "/api/courses", {"query": query, "group": group, "level": level, "k": 3})
+async def courses(query: str, group: str | None = None, level: str | None = None,
+                  placement: dict | None = None, exclude: list | None = None) -> dict | None:
+    return await call("POST", "/api/courses", {"query": query, "group": group, "level": level, "k": 3,
+                                               "placement": placement or {}, "exclude": exclude or []})
 
 
 async def handoff(sender: str, channel: str) -> dict | None:
