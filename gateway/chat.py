@@ -29,7 +29,7 @@ class ChatService:
         if self.store.owned_handoff(sender):
             return Reply(messages=[], kind="handoff", sources=[], fallback=False)
         reply = await self.rasa.chat(sender, masked.text, {"pii": masked.found, "channel": channel})
-        topic = reply.sources[0]["id"].split("-")[0] if reply.sources else None
+        topic = reply.sources[0]["id"].split("-")[0] if reply.sources else reply.entities.get("topic")
         self.store.add(MessageRow(sender=sender, channel=channel, role="bot", kind=reply.kind, intent=reply.intent,
                                   topic=topic, learner_group=reply.learner_group, text="\n".join(m["text"] for m in reply.messages)))
         if reply.kind == "fallback" and reply.intent != "out_of_scope":

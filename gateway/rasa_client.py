@@ -36,6 +36,7 @@ class Reply:
     intent: str | None = None
     confidence: float | None = None
     learner_group: str | None = None  # the learner's target group, once they have told it
+    entities: dict = dataclasses.field(default_factory=dict)  # topic, procedure, platform, ... named
 
     def as_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -100,15 +101,17 @@ class RasaClient:
         return reply
 
     async def _describe(self, sender: str, reply: Reply) -> None:
-        """Add the turn's intent and the learner's group, read from the tracker."""
+        """Add the turn's intent, the entities named and the learner's group, read from the tracker."""
         resp = await self.http.get(f"{self.rasa_url}/conversations/{sender}/tracker",
                                    params={"include_events": "NONE"})
         tracker = resp.json() if resp.status_code == 200 else {}
-        intent = (tracker.get("latest_message") or {}).get("intent") or {}
+        latest = tracker.get("latest_message") or {}
+        intent = latest.get("intent") or {}
         confidence = intent.get("confidence")
         reply.intent = intent.get("name")
         reply.confidence = round(confidence, 4) if confidence is not None else None
         reply.learner_group = (tracker.get("slots") or {}).get("learner_group")
+        reply.entities = {e["entity"]: e["value"] for e in latest.get("entities") or [] if "entity" in e}
 
     async def forget(self, sender: str) -> None:
         """Erase the conversation's events in Rasa's tracker store (a data-subject request)."""

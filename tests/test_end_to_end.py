@@ -157,6 +157,11 @@ def test_personal_data_is_warned_about_and_never_stored(stack):
     assert "482913" not in stored and "038156003921" not in stored and "[mã OTP]" in stored
 
 
+def test_a_question_about_codes_without_a_secret_is_answered_not_warned(stack):
+    reply = chat(stack, "e2e-no-secret", "máy mới đòi nhập mã xác nhận gửi về máy cũ đã hỏng thì làm sao")
+    assert reply["kind"] in ("answer", "clarify"), reply
+
+
 def test_course_routing_asks_the_group_places_the_learner_and_suggests_the_next_step(stack):
     sender = "e2e-course"
     first = chat(stack, sender, "có khóa học nào dạy nhận biết lừa đảo không")
@@ -229,6 +234,14 @@ def test_a_published_edit_is_answered_at_once_without_restart(stack):
     assert answered_with("đi theo giao diện sáng hoặc tối", publish(article)) < 10
     edited = {**article, "body": "Ứng dụng VNeID tự đổi theo chế độ nền tối của điện thoại, bác không cần cài thêm."}
     assert answered_with("không cần cài thêm", publish(edited)) < 10
+
+
+def test_the_topic_named_picks_the_hotline_and_is_reported(stack):
+    reply = chat(stack, "e2e-entity", "cho tôi gặp người hỗ trợ về lừa đảo")
+    assert reply["kind"] == "handoff" and reply["entities"] == {"topic": "scam"}
+    assert "156" in text_of(reply)  # the scam hotline, not the VNeID one
+    named = chat(stack, "e2e-entity2", "lam sao dang ky tai khoan tren vneid")
+    assert named["entities"] == {"procedure": "dang-ky-tai-khoan", "platform": "vneid"}
 
 
 def test_two_failures_in_a_row_hand_over(stack):

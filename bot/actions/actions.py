@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import gateway_api as api
 from retrieval.normalize import fold
 from actions.replies import (DEFAULT_HOTLINE, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND, PLATFORM,
-                             REPORT, address_of, meta, say, source_of)
+                             PLATFORM_TOPICS, REPORT, address_of, meta, say, source_of)
 
 FAILURES_BEFORE_HANDOFF = 2
 ALTERNATIVE_MARGIN = 0.02  # a second article scoring this close is offered beside the answer
@@ -27,6 +27,16 @@ def channel_of(tracker: Tracker) -> str:
 
 def entity(tracker: Tracker, name: str) -> str | None:
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def named_topic(tracker: Tracker) -> str | None:
+    """The knowledge-base topic of the topic or platform named in the latest message."""
+    return entity(tracker, "topic") or PLATFORM_TOPICS.get(entity(tracker, "platform") or "")
+
+
+def topic_of(tracker: Tracker) -> str:
+    """What the conversation is about: what the person named, else the last article's topic."""
+    return named_topic(tracker) or (tracker.get_slot("last_article") or "").split("-")[0]
 
 
 class BaseAction(Action, metaclass=abc.ABCMeta):
@@ -45,8 +55,7 @@ class BaseAction(Action, metaclass=abc.ABCMeta):
 async def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str, lead: str) -> list:
     """Queue the conversation for a human and give the official channel for its topic meanwhile."""
     await api.handoff(tracker.sender_id, channel_of(tracker))
-    topic = (tracker.get_slot("last_article") or "").split("-")[0]
-    say(dispatcher, addr, f"{lead}\nTrong lúc chờ, {{addr}} có thể: {HOTLINES.get(topic, DEFAULT_HOTLINE)}\n"
+    say(dispatcher, addr, f"{lead}\nTrong lúc chờ, {{addr}} có thể: {HOTLINES.get(topic_of(tracker), DEFAULT_HOTLINE)}\n"
                           "Xin đừng gửi mã OTP hay mật khẩu cho bất kỳ ai.")
     meta(dispatcher, "handoff")
     return [SlotSet("failures", 0)]
@@ -112,7 +121,8 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         if failures >= FAILURES_BEFORE_HANDOFF:
             return await handoff(dispatcher, tracker, addr,
                                  "Tôi chưa giúp được {addr} hai lần liền, nên tôi nhờ người hỗ trợ trực tiếp.")
-        say(dispatcher, addr, NOT_FOUND)
+        hotline = HOTLINES.get(named_topic(tracker) or "")
+        say(dispatcher, addr, NOT_FOUND + (f"\nVề việc này, {{addr}} cũng có thể: {hotline}" if hotline else ""))
         meta(dispatcher, "fallback", fallback=True)
         return [SlotSet("failures", failures)]
     results = found["results"]
@@ -280,6 +290,9 @@ class ActionPiiWarning(BaseAction):
 
     async def act(self, dispatcher, tracker, addr):
         found = (tracker.latest_message.get("metadata") or {}).get("pii") or []
+        text = tracker.latest_message.get("text") or ""
+        if not found and "[" not in text:  # the gateway masked nothing: a question about codes, not a secret
+            return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
         shared = ", ".join(PII_NAMES[k] for k in found if k in PII_NAMES) or "thông tin bí mật"
         say(dispatcher, addr, f"⚠️ {{Addr}} vừa gửi {shared}. Xin đừng gửi những thông tin này cho bất kỳ ai, "
                               "kể cả trợ lý này. Tôi đã che đi và không lưu lại.")

@@ -36,6 +36,9 @@ HOTLINES = {
     "scam": "Gọi 156 để báo lừa đảo; lỡ chuyển tiền thì gọi ngay ngân hàng và báo công an xã, phường.",
     "payment": "Gọi tổng đài in trên thẻ ngân hàng của {addr}, hoặc ra chi nhánh gần nhất.",
 }
+# The knowledge-base topic of each `platform` entity value (nlu_data/entities.yml).
+PLATFORM_TOPICS = {"vneid": "vneid", "dichvucong": "dichvucong", "bank_app": "payment", "vssid": "health",
+                   "sosuckhoe": "health"}
 DEFAULT_HOTLINE = "Gọi tổng đài 1900 0368 (VNeID, căn cước) hoặc đến công an xã, phường để được hướng dẫn miễn phí."
 GUIDE_BUTTONS = [
     {"title": "Xong rồi", "payload": "/guide_done"},
