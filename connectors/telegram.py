@@ -44,7 +44,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from connectors.common import BUSY, CHOOSE, VOICE, RecentIds, split_text, with_sources
-from gateway.rasa_client import Reply, ServiceUnavailable
+from gateway.rasa_client import ServiceUnavailable
 
 log = logging.getLogger("connectors.telegram")
 

@@ -7,7 +7,6 @@ import dataclasses
 import logging
 import os
 import time
-from pathlib import Path
 from typing import Literal
 
 from fastapi import FastAPI, Query, Request

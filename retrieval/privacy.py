@@ -61,7 +61,6 @@ def mask(text: str) -> Masked:
     found: list[str] = []
 
     def sub(pattern, replacement, kind, value):
-        nonlocal text
         new = pattern.sub(replacement, value)
         if new != value:
             found.append(kind)

@@ -4,7 +4,6 @@ schema migrations. Rasa is down here (a dead port): what needs the bot is in tes
 import io
 import zipfile
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from openpyxl import load_workbook
