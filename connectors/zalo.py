@@ -205,8 +205,7 @@ class ZaloChannel:
 
     async def deliver(self, user: str, text: str) -> None:
         """A message from a volunteer or official in the handoff inbox; raises when Zalo refuses it."""
-        if not await self.send(user, render(Reply(messages=[{"text": text}], kind="handoff", sources=[],
-                                                  fallback=False))):
+        if not await self.send(user, [{"text": part} for part in split_text(text, TEXT_LIMIT)]):
             raise RuntimeError(f"zalo refused the message: {self.recent_errors[-1]}")
 
     async def _send_once(self, body: dict) -> dict:

@@ -4,7 +4,6 @@ volunteer scripts, reports, and personal-data requests. Every change is written 
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import tempfile
@@ -15,14 +14,14 @@ from typing import Literal
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field, StrictStr
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import conversations, importer, reports
 from gateway.accounts import ROLES, Accounts, AuditRow, UserRow, audit, aware
 from gateway.handoffs import Inbox
 from gateway.rasa_client import ServiceUnavailable
-from gateway.store import MessageRow, Store, UnansweredRow
+from gateway.store import Store, UnansweredRow
 from gateway.workflow import STEP_ROLES, Workflow
 from retrieval.kb import AUDIENCES, TOPICS, ArticleError, load_articles
 from retrieval.privacy import mask
@@ -264,30 +263,19 @@ def admin_router(store: Store, knowledge_base: Path, accounts: Accounts, workflo
 
     # -- reports -------------------------------------------------------------------------------
 
-    def period(from_: dt.date, to: dt.date) -> tuple[dt.datetime, dt.datetime]:
-        if to < from_:
-            raise HTTPException(422, "'to' must not be before 'from'")
-        return dt.datetime.combine(from_, dt.time.min), dt.datetime.combine(to + dt.timedelta(days=1), dt.time.min)
+    def report(make, *args):
+        try:
+            return make(store.engine, *args)
+        except ValueError as exc:  # a period that ends before it starts
+            raise HTTPException(422, str(exc)) from None
 
     @router.get("/reports")
     def outcomes(from_: dt.date = Query(alias="from"), to: dt.date = Query(),
                  format: Literal["json", "csv"] = "json", user: UserRow = Depends(current)):
         """Bot replies by day, channel, topic and outcome (the contract's report)."""
-        start, end = period(from_, to)
-        day = func.date(MessageRow.created_at)
-        with Session(store.engine) as session:
-            rows = session.execute(
-                select(day, MessageRow.channel, func.coalesce(MessageRow.topic, "-"), func.coalesce(MessageRow.kind, "-"),
-                       func.count()).where(MessageRow.role == "bot", MessageRow.created_at >= start,
-                                            MessageRow.created_at < end)
-                .group_by(day, MessageRow.channel, MessageRow.topic, MessageRow.kind).order_by(day)).all()
-        table = [{"day": str(d), "channel": c, "topic": t, "outcome": k, "replies": n} for d, c, t, k, n in rows]
+        table = report(reports.outcomes, from_, to)
         if format == "csv":
-            out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=["day", "channel", "topic", "outcome", "replies"])
-            writer.writeheader()
-            writer.writerows(table)
-            return PlainTextResponse(out.getvalue(), media_type="text/csv; charset=utf-8")
+            return PlainTextResponse(reports.outcomes_csv(table), media_type="text/csv; charset=utf-8")
         return {"from": str(from_), "to": str(to), "rows": table}
 
     @router.get("/reports/usage")
@@ -295,16 +283,15 @@ def admin_router(store: Store, knowledge_base: Path, accounts: Accounts, workflo
               format: Literal["json", "csv", "xlsx"] = "json", user: UserRow = Depends(current)):
         """Conversations, messages, answer and fallback rates, 👍/👎 and handoffs, by day, channel,
         topic and target group."""
-        period(from_, to)
-        report = reports.usage(store.engine, from_, to)
+        found = report(reports.usage, from_, to)
         name = f"bao-cao-{from_}-{to}"
         if format == "csv":
-            return Response(reports.to_csv(report), media_type="text/csv; charset=utf-8",
+            return Response(reports.to_csv(found), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
         if format == "xlsx":
-            return Response(reports.to_xlsx(report), media_type=XLSX,
+            return Response(reports.to_xlsx(found), media_type=XLSX,
                             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-        return report
+        return found
 
     @router.get("/reports/quarterly")
     def quarterly(year: int = Query(ge=2024, le=2100), quarter: int = Query(ge=1, le=4),

@@ -17,7 +17,6 @@ from gateway.accounts import COOKIE, ROLES, SESSION_HOURS, Accounts
 from gateway.handoffs import Inbox
 from gateway.store import Store
 from gateway.workflow import Workflow
-from retrieval.courses import GROUPS
 from retrieval.kb import AUDIENCES, TOPICS
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -35,8 +34,8 @@ def console_router(store: Store, accounts: Accounts, workflow: Workflow, inbox: 
         except HTTPException:
             return RedirectResponse(f"/console/login?next={request.url.path}", status_code=303)
         return templates.TemplateResponse(request, f"console/{name}.html", {
-            "user": user, "csrf": session.csrf, "topics": TOPICS, "statuses": STATUSES, "groups": GROUPS,
-            "waiting": len(inbox.list("waiting")), **context})
+            "user": user, "csrf": session.csrf, "topics": TOPICS, "statuses": STATUSES,
+            "waiting": inbox.waiting(), **context})
 
     @router.get("/login")
     def login_form(request: Request, next: str = "/console/"):

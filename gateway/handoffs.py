@@ -42,6 +42,11 @@ class Inbox:
                                    .where(HandoffRow.status.in_(statuses)).order_by(HandoffRow.id)).all()
             return [describe(row, at) for row, at in rows]
 
+    def waiting(self) -> int:
+        """How many conversations wait for a human (shown on every console page)."""
+        with Session(self.store.engine) as session:
+            return session.scalar(select(func.count()).select_from(HandoffRow).where(HandoffRow.status == "waiting"))
+
     def get(self, handoff_id: int) -> dict:
         with Session(self.store.engine) as session:
             row = self._row(session, handoff_id)

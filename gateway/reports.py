@@ -23,6 +23,7 @@ from retrieval.courses import GROUPS
 METRICS = ("conversations", "messages", "replies", "answered", "fallbacks", "answer_rate", "fallback_rate",
            "thumbs_up", "thumbs_down", "thumbs_up_rate", "handoffs")
 DIMENSIONS = ("day", "channel", "topic", "group")
+OUTCOME_COLUMNS = ["day", "channel", "topic", "outcome", "replies"]
 NONE = "-"  # no topic, no known target group
 LABELS = {
     "channel": {"web": "Trang web", "telegram": "Telegram", "zalo": "Zalo"},
@@ -88,6 +89,25 @@ def usage(engine: Engine, start: dt.date, end: dt.date) -> dict:
             "by_day": [{"day": day, **_metrics(tables["day"][day])} for day in days],
             **{f"by_{dim}": [{dim: key, **_metrics(c)} for key, c in sorted(tables[dim].items())]
                for dim in ("channel", "topic", "group")}}
+
+
+def outcomes(engine: Engine, start: dt.date, end: dt.date) -> list[dict]:
+    """Bot replies per day, channel, topic and outcome (`kind`), "-" where there is none."""
+    m = _in_period(engine, MessageRow, *_bounds(start, end)).c
+    columns = (m.day, m.channel, func.coalesce(m.topic, NONE), func.coalesce(m.kind, NONE))
+    with Session(engine) as session:
+        rows = session.execute(select(*columns, func.count()).where(m.role == "bot").group_by(*columns)
+                               .order_by(*columns)).all()
+    return [{"day": _key(day), "channel": channel, "topic": topic, "outcome": kind, "replies": n}
+            for day, channel, topic, kind, n in rows]
+
+
+def outcomes_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=OUTCOME_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def rows_for_csv(report: dict) -> tuple[list[str], list[list]]:

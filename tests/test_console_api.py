@@ -135,8 +135,8 @@ def test_unanswered_questions_are_grouped_and_masked(client):
     assert groups[0]["question"] in page.text  # "create article from this" pre-fills the draft
 
 
-def console_cookie(client):
-    resp = client.post("/console/login", data={"username": "admin", "password": PASSWORD}, follow_redirects=False)
+def console_cookie(client, username="admin"):
+    resp = client.post("/console/login", data={"username": username, "password": PASSWORD}, follow_redirects=False)
     return {"console_session": resp.cookies["console_session"]}
 
 
@@ -178,9 +178,7 @@ def test_volunteer_scripts_and_problem_reports(client):
     scripts = client.get("/admin/api/scripts?q=kich hoat", headers=volunteer).json()
     assert scripts and all(s["steps"] > 0 for s in scripts)
     script_id = scripts[0]["id"]
-    cookie = {"console_session": client.post("/console/login", data={"username": "tnv", "password": PASSWORD},
-                                             follow_redirects=False).cookies["console_session"]}
-    page = client.get(f"/console/scripts/{script_id}", cookies=cookie)
+    page = client.get(f"/console/scripts/{script_id}", cookies=console_cookie(client, "tnv"))
     assert page.status_code == 200 and "In kịch bản" in page.text and "<ol>" in page.text
     task = client.post(f"/admin/api/articles/{script_id}/problems", json={"text": "Bước 3 đã đổi tên nút"},
                        headers=volunteer)
