@@ -77,7 +77,7 @@ def metrics(runs, tuning: Tuning, split: str) -> dict:
     """Ranking and abstention figures for one tuning, from precomputed lexical and dense scores."""
     out, latencies = {}, []
     by_variant = {}
-    abstained_in, total_in, abstained_off, total_off = 0, 0, 0, 0
+    abstained_in, total_in, abstained_off, total_off, confident_off = 0, 0, 0, 0, 0
     for run in runs:
         if run["split"] != split:
             continue
@@ -87,6 +87,7 @@ def metrics(runs, tuning: Tuning, split: str) -> dict:
         if run["label"] is None:
             total_off += 1
             abstained_off += abstain
+            confident_off += bool(ranked) and ranked[0][1] >= tuning.confident_threshold
             continue
         ids = [aid for aid, _, _ in ranked]
         rank = ids.index(run["label"]) + 1 if run["label"] in ids else None
@@ -107,13 +108,15 @@ def metrics(runs, tuning: Tuning, split: str) -> dict:
         "abstention_recall": round(abstained_off / total_off, 4) if total_off else None,
         "abstention_precision": round(abstained_off / abstentions, 4) if abstentions else None,
         "in_scope_wrongly_abstained": round(abstained_in / total_in, 4) if total_in else None,
+        "above_confident_threshold": round(confident_off / total_off, 4) if total_off else None,
     }
     return out
 
 
 def tune(runs, mode: str) -> Tuning:
     """Best tuning on split A: highest top-1, then the abstention threshold that abstains on the
-    most off-topic queries while wrongly abstaining on at most 3% of in-scope ones."""
+    most off-topic queries while wrongly abstaining on at most 3% of in-scope ones; the confident
+    threshold is the score that 99% of off-topic queries stay below."""
     tuning_runs = [r for r in runs if r["split"] == "A"]
     best, best_key = None, None
     weights = [0.0] if mode == "bm25" else [1.0] if mode == "dense" else [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
@@ -136,7 +139,10 @@ def tune(runs, mode: str) -> Tuning:
         recall = sum(t < threshold for t in off_topic) / max(len(off_topic), 1)
         key = (round(top1 / len(in_scope), 3), recall)
         if best_key is None or key > best_key:
-            best, best_key = dataclasses.replace(base, answer_threshold=round(threshold, 4)), key
+            off_topic.sort()
+            confident = max(threshold, off_topic[min(len(off_topic) - 1, int(0.99 * len(off_topic)))] + 1e-4)
+            best, best_key = dataclasses.replace(base, answer_threshold=round(threshold, 4),
+                                                 confident_threshold=round(confident, 4)), key
     return best
 
 

@@ -186,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             "abstained": result.abstained,
             "clarify": result.clarify,
+            "confident": result.confident,
         }
 
     @app.get("/api/articles/{article_id}")

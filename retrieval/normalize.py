@@ -22,7 +22,7 @@ TEENCODE = {
     "ko": "không", "k": "không", "khg": "không", "kg": "không", "hok": "không", "hong": "không",
     "hk": "không", "khog": "không", "kh": "không", "khum": "không",
     "dc": "được", "đc": "được",
-    "j": "gì", "gj": "gì", "z": "vậy", "zay": "vậy", "ntn": "như thế nào", "ns": "nói",
+    "j": "gì", "gj": "gì", "z": "vậy", "zay": "vậy", "ntn": "như thế nào", "ns": "nói", "nl": "nói lại",
     "sdt": "số điện thoại", "stk": "số tài khoản", "tk": "tài khoản", "tknh": "tài khoản ngân hàng",
     "dt": "điện thoại", "dth": "điện thoại", "r": "rồi", "vs": "với", "mn": "mọi người",
     "ng": "người", "nv": "nhân viên", "tn": "tin nhắn", "trc": "trước", "mun": "muốn",

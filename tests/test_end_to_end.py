@@ -105,6 +105,12 @@ def test_off_topic_question_falls_back_honestly(stack):
     assert reply["kind"] == "fallback" and reply["fallback"] and not reply["sources"]
 
 
+def test_a_self_introduction_that_asks_something_gets_an_answer(stack):
+    reply = chat(stack, "e2e-intro", "Em là sinh viên năm hai, vừa chuyển lên thành phố ở trọ. "
+                                     "Em phải báo tạm trú ở đâu, làm trên điện thoại được không ạ?")
+    assert reply["kind"] == "answer" and reply["sources"][0]["id"].startswith("vneid-")
+
+
 def test_request_for_a_human_is_a_handoff(stack):
     reply = chat(stack, "e2e-human", "cho tôi nói chuyện với người thật")
     assert reply["kind"] == "handoff" and "1900 0368" in text_of(reply)

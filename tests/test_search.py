@@ -82,3 +82,8 @@ def test_index_kind_follows_size():
     assert vector_index.kind(hnsw) == "hnsw"
     scores, ids = vector_index.search(hnsw, vectors[:5], 1)
     assert list(ids[:, 0]) == [0, 1, 2, 3, 4]
+
+
+def test_off_topic_is_never_confident_and_a_plain_question_is(searcher):
+    assert not any(searcher.search(query).confident for query in OFF_TOPIC)
+    assert any(searcher.search(query).confident for query, _ in QUERIES)

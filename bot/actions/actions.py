@@ -29,6 +29,15 @@ def entity(tracker: Tracker, name: str) -> str | None:
     return next(tracker.get_latest_entity_values(name), None)
 
 
+def intent_of(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def asks_a_question(text: str) -> bool:
+    """A typed message that carries a question of its own, beyond a short answer or a button."""
+    return not text.startswith("/") and ("?" in text or len(text.split()) >= 15)
+
+
 def named_topic(tracker: Tracker) -> str | None:
     """The knowledge-base topic of the topic or platform named in the latest message."""
     return entity(tracker, "topic") or PLATFORM_TOPICS.get(entity(tracker, "platform") or "")
@@ -147,6 +156,21 @@ class ActionAnswer(BaseAction):
             meta(dispatcher, "feedback")
             return [SlotSet("awaiting_feedback", False)]
         return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
+
+
+class ActionOutOfScope(BaseAction):
+    """Out of scope for the dialogue model, unless the knowledge base is sure it holds the answer:
+    a digital-skills question in words the NLU examples do not cover is still answered."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def act(self, dispatcher, tracker, addr):
+        found = await api.search(tracker.latest_message.get("text") or "")
+        if found and found.get("confident"):
+            return await answer_article(dispatcher, tracker, addr, found["results"][0])
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
 
 
 class ActionChooseArticle(BaseAction):
@@ -327,10 +351,12 @@ class ActionCourse(BaseAction):
         return "action_course"
 
     async def act(self, dispatcher, tracker, addr):
+        query = tracker.latest_message.get("text") or ""
+        if intent_of(tracker) == "tell_group" and asks_a_question(query):  # "Em là sinh viên..., làm ở đâu?"
+            return await answer_question(dispatcher, tracker, addr, query, asked_about_scam=False)
         group = entity(tracker, "group") or tracker.get_slot("learner_group")
         answers = dict(tracker.get_slot("placement_answers") or {})
         step = entity(tracker, "placement")  # a placement button: start, yes, no or stop
-        query = tracker.latest_message.get("text") or ""
         if query.startswith("/"):  # a button: suggest from what they asked before
             query = tracker.get_slot("course_query") or ""
         if step in ("start", "yes", "no"):

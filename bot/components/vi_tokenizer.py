@@ -18,8 +18,9 @@ from underthesea import word_tokenize
 
 from retrieval.normalize import canonical, expand_word, fold
 
-# Word characters plus combining marks, so decomposed (NFD) input stays one word.
-SPAN_RE = re.compile(r"[\w\u0300-\u036f]+(?:[@.'-][\w\u0300-\u036f]+)*")
+# Word characters plus combining marks, so decomposed (NFD) input stays one word; each emoji
+# ("👍", "👎") is a token of its own, as people answer with them.
+SPAN_RE = re.compile(r"[\w\u0300-\u036f]+(?:[@.'-][\w\u0300-\u036f]+)*|[\u2600-\u27bf\U0001f300-\U0001faff]")
 
 
 def segment(text: str) -> List[Token]:

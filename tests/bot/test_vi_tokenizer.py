@@ -61,3 +61,8 @@ def test_component_tokenizes_a_message():
 
 def test_empty_text_has_no_tokens():
     assert segment("?!  ") == []
+
+
+def test_each_emoji_is_a_token():
+    tokens = check_offsets("👎👎 chưa đúng")
+    assert [t.lemma for t in tokens[:2]] == ["👎", "👎"]
