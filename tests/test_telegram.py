@@ -26,6 +26,7 @@ LONG_TEXT = "\n".join(f"Bước {i}: " + "mở ứng dụng VNeID và làm theo 
 class FakeBotApi(ThreadingHTTPServer):
     """Answers /bot<token>/<method> like Telegram and records every call as (method, params)."""
     daemon_threads = True
+    request_queue_size = 64  # many senders connect at once; the default backlog (5) resets some under load
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), BotApiHandler)

@@ -31,6 +31,7 @@ class FakeZalo(ThreadingHTTPServer):
     """Both of Zalo's hosts: /v3.0/oa/message/cs and /v4/oa/access_token. Only `valid` access
     tokens are accepted; a refresh swaps `refresh_token` for the next pair, slowly."""
     daemon_threads = True
+    request_queue_size = 64  # many senders connect at once; the default backlog (5) resets some under load
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), ZaloHandler)
