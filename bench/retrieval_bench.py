@@ -208,12 +208,7 @@ def main() -> int:
         results["modes"][mode] = {"tuning": dataclasses.asdict(tuning), **metrics(runs, tuning, "B")}
     if args.reranker:
         model = reranker.load(args.reranker)
-
-        def reorder(run, ranked):
-            first = ranked[:reranker.CANDIDATES]
-            scores = model.scores(run["text"], [index.passages[i].text for _, _, i in first])
-            return [r for _, r in sorted(zip(scores, first), key=lambda pair: -pair[0])] + ranked[len(first):]
-
+        reorder = lambda run, ranked: reranker.reorder(model, run["text"], ranked, lambda i: index.passages[i].text)
         tuning = Tuning(**results["modes"]["hybrid"]["tuning"])
         results["modes"]["reranked"] = {"reranker": model.name, "tuning": dataclasses.asdict(tuning),
                                         **metrics(runs, tuning, "B", reorder)}

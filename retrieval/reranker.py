@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Protocol
 
-from retrieval.embedders import _resolve
+from retrieval.embedders import resolve_model
 
 CANDIDATES = 10
 
@@ -28,7 +28,7 @@ class CrossEncoder:
         from sentence_transformers import CrossEncoder as Model
 
         self.name = "ce:" + model
-        self.model = Model(_resolve(model), device="cpu")
+        self.model = Model(resolve_model(model), device="cpu")
 
     def scores(self, query: str, passages: list[str]) -> list[float]:
         return [float(s) for s in self.model.predict([(query, p) for p in passages], show_progress_bar=False)]
@@ -36,3 +36,11 @@ class CrossEncoder:
 
 def load(spec: str | None) -> Reranker | None:
     return CrossEncoder(spec) if spec else None
+
+
+def reorder(reranker: Reranker, query: str, ranked: list[tuple[str, float, int]], passage_text) -> list:
+    """`ranked` (article id, fused score, best passage) with its first `CANDIDATES` in the reranker's
+    order; `passage_text(i)` is the text of passage i."""
+    first = ranked[:CANDIDATES]
+    scores = reranker.scores(query, [passage_text(i) for _, _, i in first])
+    return [r for _, r in sorted(zip(scores, first), key=lambda pair: -pair[0])] + ranked[len(first):]

@@ -284,8 +284,6 @@ class Searcher:
                    and top[0] - top[1] < tuning.clarify_margin)
         confident = not abstained and not clarify and top[0] >= tuning.confident_threshold
         if self.reranker is not None and not abstained:
-            first = ranked[:reranking.CANDIDATES]
-            scores = self.reranker.scores(query, [index.passages[i].text for _, _, i in first])
-            ranked = [r for _, r in sorted(zip(scores, first), key=lambda pair: -pair[0])] + ranked[len(first):]
+            ranked = reranking.reorder(self.reranker, query, ranked, lambda i: index.passages[i].text)
         hits = [Hit(index.articles[aid], score, index.passages[i].text[:240]) for aid, score, i in ranked[:k]]
         return SearchResult(hits, abstained, clarify, confident)
