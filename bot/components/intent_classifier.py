@@ -68,15 +68,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, tfidf, model)
 
     def _features(self, messages: List[Message]) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
-        sparse = [m.get_sparse_features(TEXT)[1] for m in messages]
-        dense = [m.get_dense_features(TEXT)[1] for m in messages]
-        counts = scipy.sparse.vstack([scipy.sparse.csr_matrix(f.features) for f in sparse]).tocsr()
-        meaning = np.vstack([np.asarray(f.features) for f in dense]) if all(dense) else \
-            np.zeros((len(messages), 0))
+        """The summed word and character counts, and the scaled sentence embedding, of each message."""
+        counts = scipy.sparse.vstack([scipy.sparse.csr_matrix(m.get_sparse_features(TEXT)[1].features)
+                                      for m in messages]).tocsr()
+        meaning = np.vstack([np.asarray(m.get_dense_features(TEXT)[1].features) for m in messages])
         return counts, meaning * self.config["embedding_weight"]
 
-    def _matrix(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
-        counts, meaning = self._features(messages)
+    def _matrix(self, counts: scipy.sparse.csr_matrix, meaning: np.ndarray) -> scipy.sparse.csr_matrix:
         return scipy.sparse.hstack([self.tfidf.transform(counts), scipy.sparse.csr_matrix(meaning)]).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -88,17 +86,25 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         counts, meaning = self._features(examples)
         self.tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
         self.model = LogisticRegression(C=self.config["C"], max_iter=3000)
-        self.model.fit(self._matrix(examples), [e.get(INTENT) for e in examples])
+        self.model.fit(self._matrix(counts, meaning), [e.get(INTENT) for e in examples])
         with self._model_storage.write_to(self._resource) as directory:
             skops.io.dump((self.tfidf, self.model), directory / MODEL_FILE)
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        todo = [m for m in messages if m.get(TEXT) and m.get_sparse_features(TEXT)[1] is not None]
-        if self.model is None or not todo:
+        if self.model is None:
             return messages
-        probabilities = self.model.predict_proba(self._matrix(todo))
-        for message, row in zip(todo, probabilities):
+        readable = []
+        for message in (m for m in messages if m.get(TEXT)):
+            if message.get_sparse_features(TEXT)[1] is not None and message.get_dense_features(TEXT)[1] is not None:
+                readable.append(message)
+            else:  # no word at all, e.g. "?!": no intent, so the fallback answers
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+        if not readable:
+            return messages
+        probabilities = self.model.predict_proba(self._matrix(*self._features(readable)))
+        for message, row in zip(readable, probabilities):
             ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(self.model.classes_, row)),
                              key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)

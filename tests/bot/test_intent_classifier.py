@@ -41,3 +41,8 @@ def test_the_ranking_is_a_probability_distribution(agent):
 
 def test_a_thumbs_down_alone_is_negative_feedback(agent):
     assert intent(agent, "👎")["name"] == "feedback_down"
+
+
+@pytest.mark.parametrize("text", ["?!", "..."])
+def test_a_message_without_words_falls_back_instead_of_failing(agent, text):
+    assert intent(agent, text)["name"] == "nlu_fallback"
