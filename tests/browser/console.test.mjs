@@ -128,7 +128,8 @@ test("the handoff inbox: a volunteer takes the conversation and the reply reache
   const input = citizen.getByRole("textbox", { name: "Nhập câu hỏi" });
   await input.fill("cho tôi gặp cán bộ hỗ trợ");
   await input.press("Enter");
-  await citizen.locator("li.msg.bot:not(.typing)").filter({ hasText: /hỗ trợ/ }).first().waitFor();
+  // the handoff reply, not the welcome message (its "Gặp người hỗ trợ" button matches too)
+  await citizen.locator("li.msg.bot:not(.typing):not([data-id=welcome])").filter({ hasText: /người hỗ trợ trực tiếp/ }).first().waitFor();
   const sender = await citizen.evaluate(() => JSON.parse(localStorage.getItem("binhdan-widget:sender")));
 
   const volunteer = await loggedIn(t, "tinhnguyen");
