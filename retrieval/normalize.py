@@ -34,7 +34,7 @@ TEENCODE = {
     "oke": "ok", "oki": "ok", "okie": "ok", "pass": "mật khẩu", "app": "ứng dụng",
     "ak": "ạ", "e": "em", "mng": "mọi người", "bt": "biết",
     "ib": "nhắn tin", "sd": "sử dụng", "vd": "ví dụ", "ttin": "thông tin", "tt": "thông tin",
-    "cskh": "chăm sóc khách hàng", "nh": "ngân hàng",
+    "cskh": "chăm sóc khách hàng", "nh": "ngân hàng", "tnv": "tình nguyện viên",
 }
 # Ambiguous forms, resolved by the neighbouring words.
 # Folded neighbours, so unaccented text resolves the same way.

