@@ -4,7 +4,8 @@ Standard library only: this module is installed in both virtual environments.
 
 - `canonical(text)`: NFC, lower-case, one tone-mark placement ("hoà" -> "hòa").
 - `fold(text)`: the diacritics-free form ("đăng nhập" -> "dang nhap").
-- `expand_teencode(words)`: informal spellings and abbreviations to plain words.
+- `expand_teencode(words)`: informal spellings and abbreviations to plain words, and a tone key
+  left behind by a Telex keyboard put back as the tone ("hocj" -> "học").
 - `normalize(text)`: canonical + teencode, as a list of words, for indexing and queries.
 """
 from __future__ import annotations
@@ -41,6 +42,29 @@ TEENCODE = {
 MK_AS_PASSWORD = {"vneid", "zalo", "ngan", "tai", "dang", "nhap", "doi", "quen", "dat", "la",
                   "moi", "cu", "sai", "lo", "bank", "facebook", "email", "gmail", "cua"}
 BN_AS_HOW_MUCH = {"tien", "tuoi", "ngay", "lau", "so", "trieu", "phut", "gio", "lan", "nguoi"}
+
+
+# Telex types a tone as a letter after the syllable; when the keyboard's conversion fails the
+# letter stays ("hocj", "hoir"). No Vietnamese word ends in one of these letters.
+TELEX_TONES = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323"}
+SYLLABLE_RE = re.compile(  # an unaccented Vietnamese syllable: onset, vowels, final consonant
+    r"(ngh|ch|gh|gi|kh|ng|nh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(?:uye|uya|uyu|oai|oay|oeo|uay|uoi|uou|ieu|yeu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ye|"
+    r"[aeiouy])(c|ch|m|n|ng|nh|p|t)?")
+
+
+def _repair_telex(word: str) -> str:
+    """`word` with a trailing Telex tone key turned into its tone, when the rest is a toneless syllable."""
+    tone = TELEX_TONES.get(word[-1:])
+    base = word[:-1]
+    match = SYLLABLE_RE.fullmatch(fold(base)) if tone else None
+    # Vowels alone ("as", "is", "or", "yes") are English far more often than a Telex slip.
+    if not match or match.group(1, 2) == (None, None) or any(
+            ch in TONE_MARKS for ch in unicodedata.normalize("NFD", base)):
+        return word
+    if match.group(2) in ("c", "ch", "p", "t") and word[-1] not in "sj":
+        return word  # a syllable ending in a stop takes only sắc or nặng
+    return _place_tone(unicodedata.normalize("NFC", base + tone))
 
 
 def _place_tone(syllable: str) -> str:
@@ -104,7 +128,7 @@ def expand_word(word: str, prev: str | None, nxt: str | None) -> str:
         return "bao nhiêu" if fold(nxt or "") in BN_AS_HOW_MUCH else "bạn"
     if key == "v":
         return "vậy" if nxt is None else word
-    return TEENCODE.get(key, word)
+    return TEENCODE.get(key) or _repair_telex(word)
 
 
 def expand_teencode(tokens: list[str]) -> list[str]:

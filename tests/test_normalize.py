@@ -28,3 +28,11 @@ def test_ambiguous_abbreviations_follow_their_neighbours():
     assert normalize_text("doi mk zalo") == "doi mật khẩu zalo"
     assert normalize_text("het bn tien") == "het bao nhiêu tien"
     assert normalize_text("tks bn") == "cảm ơn bạn"
+
+
+def test_a_telex_tone_key_left_after_a_syllable_becomes_the_tone():
+    assert normalize_text("cho hoir khoas hocj nao") == "cho hỏi khóa học nao"
+    assert normalize_text("tài khoản bij khoá") == "tài khoản bị khóa"
+    # Not a syllable, a stop with the wrong tone, or vowels alone: left as typed.
+    assert normalize_text("sms iphone hocr") == "sms iphone hocr"
+    assert normalize_text("yes or as") == "yes or as"
