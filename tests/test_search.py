@@ -8,7 +8,7 @@ import pytest
 from retrieval import embedders, vector_index
 from retrieval.audience import helper_direction
 from retrieval.kb import load_articles
-from retrieval.search import Searcher
+from retrieval.search import Searcher, Tuning, fuse
 
 from conftest import ROOT
 
@@ -141,3 +141,12 @@ def test_a_cross_encoder_loads_offline_by_path_and_reranks():
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
     result = Searcher(ARTICLES, None, reranker=reranker).search("quên mật khẩu vneid", k=3)
     assert len(result.hits) == 3 and not result.abstained
+
+
+def test_an_article_met_in_two_passages_outranks_one_met_in_one():
+    dense = {"one-passage": (0.92, 0, -1.0), "two-passages": (0.91, 5, 0.9)}
+    best_only = fuse({}, dense, Tuning(second_weight=0.0))
+    with_second = fuse({}, dense, Tuning(second_weight=0.3))
+    assert [aid for aid, _, _ in best_only] == ["one-passage", "two-passages"]
+    assert [aid for aid, _, _ in with_second] == ["two-passages", "one-passage"]
+    assert with_second[0][2] == 5  # the snippet still comes from the best passage
