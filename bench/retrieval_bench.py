@@ -75,6 +75,16 @@ def build_queries(articles):
     return indexed, queries
 
 
+def rank_of(ranked, label: str) -> int | None:
+    """1-based position of the labelled article among the fused candidates, None if absent."""
+    ids = [aid for aid, _, _ in ranked]
+    return ids.index(label) + 1 if label in ids else None
+
+
+def reciprocal_rank10(rank: int | None) -> float:
+    return 1 / rank if rank and rank <= 10 else 0.0
+
+
 def metrics(runs, tuning: Tuning, split: str, scripts: frozenset[str], reorder=None) -> dict:
     """Ranking and abstention figures for one tuning, from precomputed lexical and dense scores;
     `reorder(run, ranked)` reranks the fused candidates (the decision still reads the fused score)."""
@@ -94,13 +104,12 @@ def metrics(runs, tuning: Tuning, split: str, scripts: frozenset[str], reorder=N
             abstained_off += abstain
             confident_off += bool(ranked) and ranked[0][1] >= tuning.confident_threshold
             continue
-        ids = [aid for aid, _, _ in ranked]
-        rank = ids.index(run["label"]) + 1 if run["label"] in ids else None
+        rank = rank_of(ranked, run["label"])
         stats = by_variant.setdefault(run["variant"], {"n": 0, "top1": 0, "recall5": 0, "mrr10": 0.0})
         stats["n"] += 1
         stats["top1"] += rank == 1
         stats["recall5"] += rank is not None and rank <= 5
-        stats["mrr10"] += 1 / rank if rank and rank <= 10 else 0
+        stats["mrr10"] += reciprocal_rank10(rank)
         total_in += 1
         abstained_in += abstain
     for variant, s in by_variant.items():
@@ -143,8 +152,7 @@ def tune(runs, mode: str, scripts: frozenset[str]) -> Tuning:
                 off_topic.append(top)
             else:
                 in_scope.append(top)
-                ids = [aid for aid, _, _ in ranked[:10]]
-                mrr += 1 / (ids.index(run["label"]) + 1) if run["label"] in ids else 0.0
+                mrr += reciprocal_rank10(rank_of(ranked, run["label"]))
         in_scope.sort()
         # the highest threshold that loses at most 2% of in-scope queries
         threshold = in_scope[int(0.02 * len(in_scope))] - 1e-6
