@@ -22,8 +22,8 @@ hash_of = $(shell cat $(1) | sha256sum | cut -c1-12)
 
 PY311 = $(shell scripts/find-python 3.11)
 PY310 = $(shell scripts/find-python 3.10)
-GW_ENV := $(STATE)/gateway-env.$(call hash_of,pyproject.toml constraints/gateway.txt)
-RASA_ENV := $(STATE)/rasa-env.$(call hash_of,pyproject.toml constraints/rasa.txt)
+GW_ENV := $(STATE)/gateway-env.$(call hash_of,pyproject.toml constraints/gateway.txt retrieval/e5_vnni.patch)
+RASA_ENV := $(STATE)/rasa-env.$(call hash_of,pyproject.toml constraints/rasa.txt retrieval/e5_vnni.patch)
 # What the Rasa model depends on; the action server's code is not part of the model.
 TRAIN_INPUTS := $(sort $(wildcard bot/config.yml bot/domain.yml nlu_data/*.yml bot/components/*.py)) retrieval/normalize.py
 MODEL_HASH := $(call hash_of,$(TRAIN_INPUTS))
@@ -60,6 +60,7 @@ $(GW_ENV):
 	@test -x $(GW)/bin/python || $(PY311) -m venv $(GW)
 	$(GW)/bin/pip install --upgrade pip wheel
 	$(GW)/bin/pip install -c constraints/gateway.txt -e '.[gateway,test]'
+	$(GW)/bin/python -m retrieval.e5_engine
 	@touch $@
 
 $(RASA_ENV):
@@ -68,6 +69,7 @@ $(RASA_ENV):
 	@test -x $(RS)/bin/python || $(PY310) -m venv $(RS)
 	$(RS)/bin/pip install --upgrade pip wheel
 	$(RS)/bin/pip install -c constraints/rasa.txt -e '.[rasa]'
+	$(RS)/bin/python -m retrieval.e5_engine
 	@touch $@
 
 # The widget's browser tests: Debian's Chromium driven by playwright-core (Node 20+ is on the machine).

