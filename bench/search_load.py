@@ -5,9 +5,9 @@
 Queries are the knowledge base's own questions (accented and accent-free), each client sending
 one request at a time over a kept-alive connection. The clients share the machine's cores with the
 gateway, so they use the standard library's http.client (httpx took about 3 ms of CPU a request,
-a sixth of what the gateway needs). Reports p50/p95/max latency and throughput; results:
+a fifth of what the gateway needs). Reports p50/p95/max latency and throughput; results:
 bench/results/search_load.json.
-`--encoder-only` times the same clients calling the bundled query encoder in-process, with no
+`--encoder-only` times the same clients calling the query encoder in-process, with no
 gateway: the floor that the search's latency cannot go below on this machine
 (bench/results/encoder_load.json).
 """

@@ -81,7 +81,7 @@ def services(settings: Settings, model: Path, endpoints: Path) -> list[Service]:
                          "--credentials", "credentials.yml"],
                 ROOT / "bot", f"{settings.rasa_url}/status"),
         # One encoder thread per request: concurrent requests already use the cores, and threads
-        # split within each request would contend with them (p95 under 4 clients 40-47 ms, not 60).
+        # split within each request would contend with them (README, "Retrieval").
         Service("gateway", [sys.executable, "-m", "uvicorn", "gateway.app:app", "--host", settings.host,
                             "--port", str(settings.port), "--no-access-log"],
                 ROOT, f"http://127.0.0.1:{settings.port}/health",

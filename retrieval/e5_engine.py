@@ -82,7 +82,7 @@ def build() -> str:
         return f"fast e5 engine up to date ({target.name})"
     compiler, patch = shutil.which("gcc"), shutil.which("patch")
     if not (compiler and patch):
-        return "gcc or patch is missing: the bundled e5 engine is used (install both for a 4x faster encoder)"
+        return "gcc or patch is missing: the bundled e5 engine is used (install both for a five times faster encoder)"
     with tempfile.TemporaryDirectory() as tmp:
         source, built = Path(tmp) / "e5.c", Path(tmp) / target.name
         shutil.copy(_source(), source)
