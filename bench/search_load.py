@@ -17,12 +17,13 @@ import argparse
 import contextlib
 import http.client
 import json
+import os
 import threading
 import time
 import urllib.parse
 from pathlib import Path
 
-from retrieval import embedders
+from retrieval import e5_engine, embedders
 from retrieval.kb import load_articles
 from retrieval.normalize import fold
 
@@ -36,6 +37,14 @@ def search(connection: http.client.HTTPConnection, query: str) -> None:
     body = response.read()
     if response.status != 200:
         raise RuntimeError(f"/api/search answered {response.status}: {body[:200]!r}")
+
+
+def cpu_model() -> str:
+    """The CPU the figures were measured on: they are only comparable on the same one."""
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    name = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown")
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
+    return f"{name}, {len(os.sched_getaffinity(0))} cores" + (", avx512_vnni" if "avx512_vnni" in flags else "")
 
 
 def main() -> int:
@@ -78,7 +87,7 @@ def main() -> int:
     lat = sorted(latencies)
     result = {"clients": args.clients, "requests": len(lat), "p50_ms": round(1000 * lat[len(lat) // 2], 1),
               "p95_ms": round(1000 * lat[int(0.95 * len(lat))], 1), "max_ms": round(1000 * lat[-1], 1),
-              "throughput_rps": round(len(lat) / elapsed, 1)}
+              "throughput_rps": round(len(lat) / elapsed, 1), "cpu": cpu_model(), "e5_engine": e5_engine.engine()}
     name = "encoder_load.json" if args.encoder_only else "search_load.json"
     (ROOT / "bench" / "results" / name).write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
