@@ -15,4 +15,4 @@ RUN cd bot && rasa train --config config.yml --domain domain.yml --data ../nlu_d
 WORKDIR /app/bot
 EXPOSE 5005 5055
 # The endpoints (action server, tracker store, lock store) come from the environment.
-CMD ["sh", "-c", "python -m gateway.rasa_endpoints /tmp/endpoints.yml && rasa run --enable-api --interface 0.0.0.0 --port 5005 --model models/current.tar.gz --endpoints /tmp/endpoints.yml --credentials credentials.yml"]
+CMD ["sh", "-c", "python -m gateway.rasa_endpoints /tmp/endpoints.yml && python -m rasa_server run --enable-api --interface 0.0.0.0 --port 5005 --model models/current.tar.gz --endpoints /tmp/endpoints.yml --credentials credentials.yml"]

@@ -76,7 +76,8 @@ def services(settings: Settings, model: Path, endpoints: Path) -> list[Service]:
     return [
         Service("actions", [str(RASA_BIN / "rasa"), "run", "actions", "--port", actions_port, "--actions", "actions"],
                 ROOT / "bot", f"{settings.actions_url}/health"),
-        Service("rasa", [str(RASA_BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1",
+        # `rasa`, with action responses validated by a validator built once (bot/rasa_server.py).
+        Service("rasa", [str(RASA_BIN / "python"), "-m", "rasa_server", "run", "--enable-api", "--interface", "127.0.0.1",
                          "--port", rasa_port, "--model", str(model.resolve()), "--endpoints", str(endpoints),
                          "--credentials", "credentials.yml"],
                 ROOT / "bot", f"{settings.rasa_url}/status"),
