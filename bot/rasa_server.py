@@ -4,9 +4,9 @@
 
 Rasa 3.6 validates each response of the action server with `jsonschema.validate`, which first
 checks Rasa's response schema against the JSON Schema meta-schema and builds a new validator, on
-every action call: about 40% of the Rasa server's CPU in a chat turn (py-spy, README "Chat
-latency"). Here a valid response is checked by one validator built at the first call; an invalid
-one still goes through Rasa's own check, so it fails exactly as before.
+every action call: about 40% of the Rasa server's CPU in a chat turn (py-spy; README,
+"Architecture"). Here a valid response is checked by one validator built at the first call; an
+invalid one still goes through Rasa's own check, so it fails exactly as before.
 """
 from __future__ import annotations
 
