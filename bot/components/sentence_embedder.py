@@ -59,6 +59,7 @@ class SentenceEmbedder(DenseFeaturizer, GraphComponent):
                 texts = json.loads((directory / "accented_texts.json").read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
             texts = []
+        e5_engine.load_model()  # with the Rasa model, not on the first user's message
         return cls(config, execution_context.node_name, model_storage, resource, texts)
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -79,6 +79,10 @@ class VietnameseTokenizer(Tokenizer):
     def get_default_config() -> Dict[Text, Any]:
         return {"intent_tokenization_flag": False, "intent_split_symbol": "_", "token_pattern": None}
 
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        word_tokenize("xin chào")  # underthesea loads its model on first use (0.4 s): now, not on a user's message
+
     @staticmethod
     def supported_languages() -> Optional[List[Text]]:
         return ["vi"]
