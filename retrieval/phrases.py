@@ -7,9 +7,14 @@ import re
 from retrieval.normalize import fold, normalize
 
 
+def folded_phrase(text: str) -> str:
+    """' '-joined folded words with teencode expanded."""
+    return " ".join(fold(w) for w in normalize(text))
+
+
 def folded_words(text: str) -> str:
-    """' '-joined folded words with teencode expanded, padded with spaces for whole-word search."""
-    return " " + " ".join(fold(w) for w in normalize(text)) + " "
+    """`folded_phrase`, padded with spaces for whole-word search."""
+    return f" {folded_phrase(text)} "
 
 
 @functools.lru_cache(maxsize=8192)
@@ -17,7 +22,7 @@ def _folded_pattern(phrase: str) -> tuple[str, re.Pattern | None]:
     """A phrase's folded form and its whole-word pattern. The phrases come from the knowledge
     base's files, so each is folded once rather than on every message (folding the scam check's
     500-odd phrases took 20 ms a message)."""
-    folded = " ".join(fold(w) for w in normalize(phrase))
+    folded = folded_phrase(phrase)
     return folded, re.compile(r"(?<![a-z0-9])" + re.escape(folded) + r"(?![a-z0-9])") if folded else None
 
 
