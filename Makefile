@@ -25,7 +25,7 @@ PY310 = $(shell scripts/find-python 3.10)
 GW_ENV := $(STATE)/gateway-env.$(call hash_of,pyproject.toml constraints/gateway.txt retrieval/e5_fast.patch)
 RASA_ENV := $(STATE)/rasa-env.$(call hash_of,pyproject.toml constraints/rasa.txt retrieval/e5_fast.patch)
 # What the Rasa model depends on; the action server's code is not part of the model.
-TRAIN_INPUTS := $(sort $(wildcard bot/config.yml bot/domain.yml nlu_data/*.yml bot/components/*.py)) retrieval/normalize.py
+TRAIN_INPUTS := $(sort $(wildcard bot/config.yml bot/domain.yml nlu_data/*.yml bot/components/*.py)) retrieval/normalize.py retrieval/accents.py
 MODEL_HASH := $(call hash_of,$(TRAIN_INPUTS))
 MODEL := bot/models/$(MODEL_HASH).tar.gz
 EVAL_SET ?= ../shared/eval/dev.jsonl

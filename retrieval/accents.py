@@ -1,16 +1,32 @@
-"""Puts the diacritics back on an unaccented query, using the knowledge base's own words.
+"""Puts the diacritics back on an unaccented query and repairs typing slips, using the knowledge
+base's own words.
 
 The embedding model reads "quen mat khau" poorly; "quên mật khẩu" it reads well. Each folded word
 takes the accented form that the knowledge base uses most often next to its neighbours
-(word-pair counts, then single-word counts). Words the knowledge base never uses stay as typed.
+(word-pair counts, then single-word counts). A word the knowledge base never uses, in any query,
+becomes the likeliest of its words one slip away (a letter dropped, doubled, added or two swapped:
+"kiiem" → "kiểm", "dinnh" → "định", "khng" → "không") when it looks mistyped; otherwise it stays as
+typed.
 """
 from __future__ import annotations
 
 import collections
 import math
+import re
+import string
 import unicodedata
 
-from retrieval.normalize import fold, normalize
+from retrieval.normalize import SYLLABLE_RE, fold, normalize
+
+
+DOUBLED = re.compile(r"(\w)\1")  # a key pressed twice ("dụụng", "hhàng")
+
+
+def one_slip_away(word: str) -> set[str]:
+    """The spellings one typing slip from a word (an added letter is an unaccented one)."""
+    return ({word[:i] + word[i + 1:] for i in range(len(word))}
+            | {word[:i] + letter + word[i:] for i in range(len(word) + 1) for letter in string.ascii_lowercase}
+            | {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)})
 
 
 def has_diacritics(text: str) -> bool:
@@ -37,17 +53,32 @@ class AccentRestorer:
             score += 3 * max(math.log(1 + self.bigrams[(word, n)]) for n in nxt_forms)
         return score
 
+    def _repairs(self, word: str) -> set[str]:
+        """The knowledge base's words one slip away from a word it never uses, if the word looks
+        mistyped: a key pressed twice, or four letters or more that make no Vietnamese syllable.
+        A syllable ("vui", "thẹn") is a real word the knowledge base does not use, and a shorter
+        word is as likely an abbreviation ("gov", "ais")."""
+        folded = fold(word)
+        mistyped = DOUBLED.search(word) or (len(folded) >= 4 and not SYLLABLE_RE.fullmatch(folded))
+        if not (mistyped and len(folded) >= 3 and folded.isalpha()):
+            return set()
+        as_typed = {near for near in one_slip_away(word) if near in self.unigrams}  # keeps the typed accents
+        return as_typed or set().union(*(self.forms[near] for near in one_slip_away(folded) if near in self.forms))
+
     def restore(self, text: str) -> str:
-        """`text` normalised, with diacritics restored on its unaccented words when most of them are
-        unaccented (a typed-with-accents query is left as written)."""
+        """`text` normalised, its slips repaired, and diacritics restored on its unaccented words when
+        most of them are unaccented (the other words of a typed-with-accents query stay as written)."""
         words = normalize(text)
         typed = text.split()
-        if not words or sum(map(has_diacritics, typed)) > 0.3 * len(typed):
-            return " ".join(words)
+        unaccented = sum(map(has_diacritics, typed)) <= 0.3 * len(typed)
         out: list[str] = []
         for i, word in enumerate(words):
             forms = self.forms.get(fold(word))
-            if not forms or has_diacritics(word):
+            if forms is None:
+                forms = self._repairs(word)
+            elif not unaccented or has_diacritics(word):
+                forms = set()
+            if not forms:
                 out.append(word)
                 continue
             nxt = self.forms.get(fold(words[i + 1]), set()) if i + 1 < len(words) else set()

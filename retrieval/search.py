@@ -289,10 +289,11 @@ class Searcher:
     def search(self, query: str, k: int = 5) -> SearchResult:
         index = self._index
         tuning = self.tuning
-        lexical = index.lexical(query) if tuning.mode != "dense" else {}
+        text = index.restorer.restore(query) or query  # slips repaired, accents restored
+        lexical = index.lexical(text) if tuning.mode != "dense" else {}
         dense = {}
         if self.embedder is not None and tuning.mode != "bm25":
-            dense = index.dense(self.embedder.queries([index.restorer.restore(query)])[0])
+            dense = index.dense(self.embedder.queries([text])[0])
         ranked = fuse(lexical, dense, tuning, index.scripts, helper_direction(query))
         # The decision reads the fused scores, whose thresholds are calibrated; a reranker only reorders.
         top = [score for _, score, _ in ranked[:k]]

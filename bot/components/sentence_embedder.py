@@ -3,8 +3,8 @@
 Word and character counts tell intents apart by the words they share with the training examples;
 the sentence embedding adds what a message means, so "có nên mua đất ở quê không" reads as off
 topic even though it shares no word with the off-topic examples. The embedding reads the text as
-normalised (teencode expanded) with its accents restored from the training data's
-own words, the way the knowledge-base search reads a query.
+normalised (teencode expanded) with its accents restored and its typing slips repaired from the
+training data's own words, the way the knowledge-base search reads a query.
 """
 from __future__ import annotations
 
