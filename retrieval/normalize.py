@@ -37,6 +37,9 @@ TEENCODE = {
     "ib": "nhắn tin", "sd": "sử dụng", "vd": "ví dụ", "ttin": "thông tin", "tt": "thông tin",
     "cskh": "chăm sóc khách hàng", "nh": "ngân hàng", "tnv": "tình nguyện viên",
 }
+# Teencode typed with accents ("đ" aside: "đc", "sđt" are teencode). Any other accented word is
+# read as written: "hỏng" (broken) and "hồng" are not "hong" (không), nor is "mụn" "mun" (muốn).
+ACCENTED_TEENCODE = {"mún", "hông", "bít"}
 # Ambiguous forms, resolved by the neighbouring words.
 # Folded neighbours, so unaccented text resolves the same way.
 MK_AS_PASSWORD = {"vneid", "zalo", "ngan", "tai", "dang", "nhap", "doi", "quen", "dat", "la",
@@ -128,7 +131,8 @@ def expand_word(word: str, prev: str | None, nxt: str | None) -> str:
         return "bao nhiêu" if fold(nxt or "") in BN_AS_HOW_MUCH else "bạn"
     if key == "v":
         return "vậy" if nxt is None else word
-    return TEENCODE.get(key) or _repair_telex(word)
+    teencode = TEENCODE.get(key) if word.replace("đ", "d") == key or word in ACCENTED_TEENCODE else None
+    return teencode or _repair_telex(word)
 
 
 def expand_teencode(tokens: list[str]) -> list[str]:

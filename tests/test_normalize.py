@@ -21,6 +21,13 @@ def test_teencode_is_expanded():
     assert normalize_text("ko nhận dc mã otp") == "không nhận được mã otp"
     assert normalize_text("quên mk vneid thì lm ntn") == "quên mật khẩu vneid thì làm như thế nào"
     assert normalize_text("sđt đổi r") == "số điện thoại đổi rồi"
+    assert normalize_text("hông bít mún làm j") == "không biết muốn làm gì"  # teencode typed with accents
+
+
+def test_an_accented_word_is_not_mistaken_for_teencode():
+    assert normalize_text("điện thoại bị hỏng rồi") == "điện thoại bị hỏng rồi"  # not "không"
+    assert normalize_text("cây hoa hồng, trị mụn") == "cây hoa hồng trị mụn"
+    assert normalize_text("dt bi hong") == "điện thoại bi không"  # unaccented, it is teencode
 
 
 def test_ambiguous_abbreviations_follow_their_neighbours():
