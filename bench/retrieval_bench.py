@@ -195,7 +195,7 @@ def main() -> int:
     runs, lat = [], {"bm25": [], "dense": []}
     for q in queries:
         t0 = time.perf_counter()
-        text = index.restorer.restore(q["text"]) or q["text"]  # as Searcher.search reads it
+        text = index.restorer.restore(q["text"])  # as Searcher.search reads it
         lexical = index.lexical(text)
         t1 = time.perf_counter()
         dense = index.dense(embedder.queries([text])[0])

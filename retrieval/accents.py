@@ -67,7 +67,8 @@ class AccentRestorer:
 
     def restore(self, text: str) -> str:
         """`text` normalised, its slips repaired, and diacritics restored on its unaccented words when
-        most of them are unaccented (the other words of a typed-with-accents query stay as written)."""
+        most of them are unaccented (the other words of a typed-with-accents query stay as written);
+        `text` itself when it has no word ("?!")."""
         words = normalize(text)
         typed = text.split()
         unaccented = sum(map(has_diacritics, typed)) <= 0.3 * len(typed)
@@ -84,4 +85,4 @@ class AccentRestorer:
             nxt = self.forms.get(fold(words[i + 1]), set()) if i + 1 < len(words) else set()
             prev = out[-1] if out else None
             out.append(max(sorted(forms), key=lambda f: self._score(prev, f, nxt)))
-        return " ".join(out)
+        return " ".join(out) or text

@@ -289,7 +289,7 @@ class Searcher:
     def search(self, query: str, k: int = 5) -> SearchResult:
         index = self._index
         tuning = self.tuning
-        text = index.restorer.restore(query) or query  # slips repaired, accents restored
+        text = index.restorer.restore(query)  # slips repaired, accents restored
         lexical = index.lexical(text) if tuning.mode != "dense" else {}
         dense = {}
         if self.embedder is not None and tuning.mode != "bm25":

@@ -80,7 +80,7 @@ class SentenceEmbedder(DenseFeaturizer, GraphComponent):
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
         if not todo:
             return messages
-        texts = [self._restorer.restore(m.get(TEXT)) or m.get(TEXT) for m in todo]
+        texts = [self._restorer.restore(m.get(TEXT)) for m in todo]
         vectors = np.asarray(e5_engine.load_model().query(texts), dtype=np.float32).reshape(len(todo), -1)
         for message, vector in zip(todo, vectors):
             tokens = message.get(TOKENS_NAMES[TEXT])
