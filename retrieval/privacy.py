@@ -19,14 +19,18 @@ ACCOUNT_MASK = "[số tài khoản]"
 SECRET_KINDS = ("otp", "id_number", "password", "card_number")
 
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")
+# A 16-19 digit number is a card number when its checksum holds, when it starts with the domestic
+# card network's prefix (Napas, 9704), or when the message speaks of a card: people mistype digits.
+NAPAS_PREFIX = "9704"
+_CARD_WORDS = re.compile(r"\b(so the|the atm|the ngan hang|the tin dung|the ghi no|atm|visa|mastercard|card|napas)\b")
 _ID12 = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _PHONE = re.compile(r"(?<![\w+])(\+?84|0)(\d[ .]?){8,10}\d(?!\d)|(?<!\w)(\+|00)\d{2,4}[ .]?(\d[ .]?){5,11}\d(?!\d)")
 _ACCOUNT = re.compile(r"\b(stk|số tài khoản|so tai khoan|tài khoản số|tai khoan so)\b[^\d\n]{0,15}(\d[\d ]{5,18}\d)", re.I)
 _OTP_CONTEXT = re.compile(r"\b(otp|mã|ma|code|xác thực|xac thuc|xác nhận|xac nhan|kích hoạt|kich hoat)\b", re.I)
 _SHORT_CODE = re.compile(r"(?<![\d.,:/-])\d{4,8}(?![\d%/-]|[.,]\d|\s*(?:đ|d|k|triệu|trieu|tr|nghìn|ngàn|tuổi|tuoi|năm|nam)\b)")
-# "mật khẩu (của tôi / VNeID ...) là X", where X looks like a password: it has a digit or a symbol.
+# "mật khẩu (app ngân hàng của tôi ...) là X", where X looks like a password: it has a digit or a symbol.
 _PASSWORD = re.compile(
-    r"\b(mật khẩu|mat khau|mk|pass(?:word)?|passcode|mã pin|ma pin|pin)\b(\s+(?:\S+\s+){0,4}?(?:là|la|:|=)\s*|\s*[:=]\s*)"
+    r"\b(mật khẩu|mat khau|mk|pass(?:word)?|passcode|mã pin|ma pin|pin)\b(\s+(?:\S+\s+){0,6}?(?:là|la|:|=)\s*|\s*[:=]\s*)"
     r"(?=\S*[\d@#$%^&*!?])(\S{4,})",
     re.I,
 )
@@ -69,9 +73,11 @@ def mask(text: str) -> Masked:
     def password(m):
         return m.group(1) + m.group(2) + PASSWORD_MASK
 
+    speaks_of_card = bool(re.search(r"\bthẻ\b", text, re.I) or _CARD_WORDS.search(fold(text)))
+
     def card(m):
         digits = re.sub(r"\D", "", m.group(0))
-        return CARD_MASK if _luhn(digits) else m.group(0)
+        return CARD_MASK if _luhn(digits) or digits.startswith(NAPAS_PREFIX) or speaks_of_card else m.group(0)
 
     text = sub(_PASSWORD, password, "password", text)
     text = sub(_CARD, card, "card_number", text)

@@ -163,6 +163,13 @@ def test_personal_data_is_warned_about_and_never_stored(stack):
     assert "482913" not in stored and "038156003921" not in stored and "[mã OTP]" in stored
 
 
+def test_a_card_number_with_a_mistyped_digit_is_still_warned_about_and_masked(stack):
+    reply = chat(stack, "e2e-card", "thẻ ATM của bác số 9705 0512 3456 7890, bác muốn xem còn bao nhiêu tiền")
+    assert reply["kind"] == "pii_warning" and "3456" not in text_of(reply)
+    stored = " ".join(row[0] for row in db(stack).execute("select text from messages where sender='e2e-card'"))
+    assert "3456" not in stored and "[số thẻ]" in stored
+
+
 def test_a_question_about_codes_without_a_secret_is_answered_not_warned(stack):
     reply = chat(stack, "e2e-no-secret", "máy mới đòi nhập mã xác nhận gửi về máy cũ đã hỏng thì làm sao")
     assert reply["kind"] in ("answer", "clarify"), reply

@@ -13,9 +13,20 @@ def test_teencode_password_is_masked():
     assert "Lan@1965abc" not in m.text and m.found == ["password"]
 
 
-def test_card_numbers_need_a_valid_checksum():
-    assert mask("thẻ 4111 1111 1111 1111").found == ["card_number"]
+def test_card_numbers_are_told_by_checksum_prefix_or_the_word_card():
+    assert mask("4111 1111 1111 1111 là gì").found == ["card_number"]  # the checksum holds
+    assert mask("9704051234567890 là gì").found == ["card_number"]  # the domestic network's prefix
+    # a mistyped digit breaks the checksum, but the message speaks of a card
+    for text in ("thẻ ATM của bác số 1234 5678 1234 5678, xem còn bao nhiêu tiền",
+                 "so the cua toi 1234567812345678"):
+        m = mask(text)
+        assert "5678" not in m.text and m.found == ["card_number"] and m.has_secret
     assert mask("mã 1234 5678 9012 3456").text.count("[số thẻ]") == 0
+
+
+def test_password_named_several_words_before_it_is_masked():
+    m = mask("mật khẩu app ngân hàg của tôi là Minh@2024xx, bạn đăng nhâp hộ tôi")
+    assert "Minh@2024" not in m.text and m.found == ["password"]
 
 
 def test_phone_numbers_keep_only_their_prefix():

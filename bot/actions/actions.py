@@ -18,6 +18,8 @@ from actions.replies import (DEFAULT_HOTLINE, FEEDBACK_BUTTONS, GUIDE_BUTTONS, H
                              PLATFORM_TOPICS, REPORT, address_of, meta, say, source_of)
 
 FAILURES_BEFORE_HANDOFF = 2
+SCAM_TOPIC = "scam"
+HANDOFF_LEAD = "Tôi đã chuyển cuộc trò chuyện cho người hỗ trợ trực tiếp. Họ sẽ nhắn lại {addr} ngay tại đây."
 ALTERNATIVE_MARGIN = 0.02  # a second article scoring this close is offered beside the answer
 
 
@@ -36,6 +38,13 @@ def intent_of(tracker: Tracker) -> str | None:
 def asks_a_question(text: str) -> bool:
     """A typed message that carries a question of its own, beyond a short answer or a button."""
     return not text.startswith("/") and ("?" in text or len(text.split()) >= 15)
+
+
+def leans_to_a_person(tracker: Tracker) -> bool:
+    """The classifier was unsure and its best guess is a request for a human: a long message that
+    tells a problem and then asks for someone to talk to."""
+    guesses = [i["name"] for i in tracker.latest_message.get("intent_ranking") or [] if i["name"] != "nlu_fallback"]
+    return intent_of(tracker) == "nlu_fallback" and guesses[:1] == ["request_human"]
 
 
 def named_topic(tracker: Tracker) -> str | None:
@@ -71,7 +80,7 @@ async def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str,
 
 
 async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str, found: dict,
-                         alternatives: list[dict] = ()) -> list:
+                         alternatives: list[dict] = (), kind: str = "answer") -> list:
     """The article's text, its source, a close alternative, an offer to guide step by step, and the
     feedback question."""
     say(dispatcher, addr, f"{found['body']}\n\n(Nguồn: {found['title']})")
@@ -87,7 +96,7 @@ async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, add
     if found.get("steps"):
         buttons.insert(0, {"title": "Hướng dẫn từng bước", "payload": f'/start_guide{{"article_id":"{found["id"]}"}}'})
     say(dispatcher, addr, "Câu trả lời có giúp được {addr} không?", buttons)
-    meta(dispatcher, "answer", sources=[source_of(found)])
+    meta(dispatcher, kind, sources=[source_of(found)])
     return events
 
 
@@ -116,12 +125,16 @@ async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict
 
 async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool) -> list:
     """A scam warning when the text shows scam signs (or asks about one that search cannot answer),
-    else the best article, else a fallback; two fallbacks in a row hand over to a human."""
+    else the best article, else a fallback; two fallbacks in a row hand over to a human. An answer
+    from a scam article to a message with a sign of that scam is a scam warning: the person is
+    telling what happened to them, in words the signal lists may not hold."""
     report = await api.scam_check(text)
     if report and report["suspicious"]:
         await warn_of_scam(dispatcher, addr, report)
         return []
     found = await api.search(text)
+    if leans_to_a_person(tracker) and not (found and found.get("confident")):
+        return await handoff(dispatcher, tracker, addr, HANDOFF_LEAD)
     if not found or found["abstained"] or not found["results"]:
         if report and asked_about_scam and (report["signs"] or report["patterns"] or "lua dao" in fold(text).lower()):
             await warn_of_scam(dispatcher, addr, report)
@@ -141,7 +154,9 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         meta(dispatcher, "clarify", sources=[source_of(r) for r in results[:2]])
         return [SlotSet("clarify_options", [r["id"] for r in results[:2]])]
     close = [r for r in results[1:2] if results[0]["score"] - r["score"] < ALTERNATIVE_MARGIN]
-    return await answer_article(dispatcher, tracker, addr, results[0], alternatives=close)
+    warns = bool(report and (report["signs"] or report["patterns"])) and results[0]["topic"] == SCAM_TOPIC
+    return await answer_article(dispatcher, tracker, addr, results[0], alternatives=close,
+                                kind="scam_warning" if warns else "answer")
 
 
 class ActionAnswer(BaseAction):
@@ -403,8 +418,7 @@ class ActionHandoff(BaseAction):
         return "action_handoff"
 
     async def act(self, dispatcher, tracker, addr):
-        return await handoff(dispatcher, tracker, addr, "Tôi đã chuyển cuộc trò chuyện cho người hỗ trợ trực tiếp. "
-                                                        "Họ sẽ nhắn lại {addr} ngay tại đây.")
+        return await handoff(dispatcher, tracker, addr, HANDOFF_LEAD)
 
 
 class ActionFeedback(BaseAction):

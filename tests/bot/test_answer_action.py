@@ -1,0 +1,68 @@
+"""How action_answer chooses the kind of its reply from the scam check, the search and the NLU's guess."""
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions
+
+SCAM_ARTICLE = {"id": "scam-trung-thuong-qua-tri-an", "title": "Lừa đảo trúng thưởng bắt đóng phí trước",
+                "topic": "scam", "score": 0.45, "body": "Đây là lừa đảo. Giải thưởng thật không bắt nộp phí trước.",
+                "steps": [], "url": None}
+HOWTO_ARTICLE = {"id": "vneid-quen-mat-khau", "title": "Quên mật khẩu VNeID", "topic": "vneid", "score": 0.45,
+                 "body": "Bấm Quên mật khẩu trên màn hình đăng nhập.", "steps": [], "url": None}
+NO_SIGN = {"suspicious": False, "patterns": [], "signs": [], "foreign_numbers": [], "risky_links": []}
+ONE_SIGN = dict(NO_SIGN, patterns=[{"id": "trung-thuong-qua-tri-an", "name": "Trúng thưởng", "article": "",
+                                    "signals": ["chuong trinh quay so"], "advice": []}])
+
+
+def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=()):
+    handed_over = []
+
+    async def scam_check(query):
+        return report
+
+    async def search(query, k=3):
+        return found
+
+    async def handoff(sender, channel):
+        handed_over.append(sender)
+
+    monkeypatch.setattr(actions.api, "scam_check", scam_check)
+    monkeypatch.setattr(actions.api, "search", search)
+    monkeypatch.setattr(actions.api, "handoff", handoff)
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.45},
+               "intent_ranking": [{"name": name, "confidence": c} for name, c in ranking]}
+    tracker = Tracker("answer-test", {}, message, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(actions.ActionAnswer().run(dispatcher, tracker, {}))
+    kind = next(m["custom"]["meta"]["kind"] for m in dispatcher.messages if m.get("custom", {}).get("meta"))
+    return kind, dispatcher.messages, handed_over
+
+
+def found(*results, confident=False):
+    return {"results": list(results), "abstained": False, "clarify": False, "confident": confident}
+
+
+def test_a_scam_article_answering_a_message_with_a_sign_of_it_is_a_scam_warning(monkeypatch):
+    kind, messages, _ = reply_to(monkeypatch, "có số lạ gọi báo tôi trúng tủ lạnh trong chương trình quay số",
+                                 ONE_SIGN, found(SCAM_ARTICLE))
+    assert kind == "scam_warning"
+    assert any(SCAM_ARTICLE["body"] in (m.get("text") or "") for m in messages)
+
+
+def test_a_scam_article_without_a_sign_or_a_sign_without_a_scam_article_is_an_answer(monkeypatch):
+    assert reply_to(monkeypatch, "làm sao để không bị lừa", NO_SIGN, found(SCAM_ARTICLE))[0] == "answer"
+    assert reply_to(monkeypatch, "quên mật khẩu", ONE_SIGN, found(HOWTO_ARTICLE))[0] == "answer"
+
+
+def test_an_unsure_guess_of_a_request_for_a_human_hands_over_unless_the_search_is_sure(monkeypatch):
+    text = "Chú làm ba lần rồi vẫn không được, mắt kém đọc không nổi. Cháu nối chú với người hướng dẫn được không?"
+    ranking = [("nlu_fallback", 0.45), ("request_human", 0.43), ("ask_question", 0.37)]
+    kind, _, handed_over = reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)
+    assert kind == "handoff" and handed_over == ["answer-test"]
+    kind, _, handed_over = reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE, confident=True),
+                                    "nlu_fallback", ranking)
+    assert kind == "answer" and not handed_over
+    ranking = [("nlu_fallback", 0.45), ("ask_question", 0.43), ("request_human", 0.37)]
+    assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)[0] == "answer"
