@@ -40,11 +40,12 @@ def asks_a_question(text: str) -> bool:
     return not text.startswith("/") and ("?" in text or len(text.split()) >= 15)
 
 
-def leans_to_a_person(tracker: Tracker) -> bool:
-    """The classifier was unsure and its best guess is a request for a human: a long message that
-    tells a problem and then asks for someone to talk to."""
-    guesses = [i["name"] for i in tracker.latest_message.get("intent_ranking") or [] if i["name"] != "nlu_fallback"]
-    return intent_of(tracker) == "nlu_fallback" and guesses[:1] == ["request_human"]
+def unsure_guess(tracker: Tracker) -> str | None:
+    """The classifier's best guess when it was too unsure to decide (None when it decided)."""
+    if intent_of(tracker) != "nlu_fallback":
+        return None
+    return next((i["name"] for i in tracker.latest_message.get("intent_ranking") or [] if i["name"] != "nlu_fallback"),
+                None)
 
 
 def named_topic(tracker: Tracker) -> str | None:
@@ -125,16 +126,22 @@ async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict
 
 async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool) -> list:
     """A scam warning when the text shows scam signs (or asks about one that search cannot answer),
-    else the best article, else a fallback; two fallbacks in a row hand over to a human. An answer
-    from a scam article to a message with a sign of that scam is a scam warning: the person is
-    telling what happened to them, in words the signal lists may not hold."""
+    else the best article, else a fallback; two fallbacks in a row hand over to a human. A scam
+    article answering a message to be checked, or one with a sign of a scam, is a scam warning: the
+    person is telling what happened to them, in words the signal lists may not hold."""
     report = await api.scam_check(text)
     if report and report["suspicious"]:
         await warn_of_scam(dispatcher, addr, report)
         return []
     found = await api.search(text)
-    if leans_to_a_person(tracker) and not (found and found.get("confident")):
+    # An unsure guess of a request for a human (a long message telling a problem, then asking for
+    # someone) or of an off-topic question is followed unless the search is sure of an answer.
+    guess = unsure_guess(tracker) if not (found and found.get("confident")) else None
+    if guess == "request_human":
         return await handoff(dispatcher, tracker, addr, HANDOFF_LEAD)
+    if guess == "out_of_scope":
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
     if not found or found["abstained"] or not found["results"]:
         if report and asked_about_scam and (report["signs"] or report["patterns"] or "lua dao" in fold(text).lower()):
             await warn_of_scam(dispatcher, addr, report)
@@ -154,7 +161,8 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         meta(dispatcher, "clarify", sources=[source_of(r) for r in results[:2]])
         return [SlotSet("clarify_options", [r["id"] for r in results[:2]])]
     close = [r for r in results[1:2] if results[0]["score"] - r["score"] < ALTERNATIVE_MARGIN]
-    warns = bool(report and (report["signs"] or report["patterns"])) and results[0]["topic"] == SCAM_TOPIC
+    shows_signs = bool(report and (report["signs"] or report["patterns"]))
+    warns = results[0]["topic"] == SCAM_TOPIC and (asked_about_scam or shows_signs)
     return await answer_article(dispatcher, tracker, addr, results[0], alternatives=close,
                                 kind="scam_warning" if warns else "answer")
 

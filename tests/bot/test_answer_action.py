@@ -16,7 +16,7 @@ ONE_SIGN = dict(NO_SIGN, patterns=[{"id": "trung-thuong-qua-tri-an", "name": "Tr
                                     "signals": ["chuong trinh quay so"], "advice": []}])
 
 
-def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=()):
+def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=(), action=actions.ActionAnswer):
     handed_over = []
 
     async def scam_check(query):
@@ -35,9 +35,9 @@ def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=()
                "intent_ranking": [{"name": name, "confidence": c} for name, c in ranking]}
     tracker = Tracker("answer-test", {}, message, [], False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
-    asyncio.run(actions.ActionAnswer().run(dispatcher, tracker, {}))
-    kind = next(m["custom"]["meta"]["kind"] for m in dispatcher.messages if m.get("custom", {}).get("meta"))
-    return kind, dispatcher.messages, handed_over
+    asyncio.run(action().run(dispatcher, tracker, {}))
+    kinds = [m["custom"]["meta"]["kind"] for m in dispatcher.messages if m.get("custom", {}).get("meta")]
+    return (kinds[0] if kinds else dispatcher.messages[0].get("response")), dispatcher.messages, handed_over
 
 
 def found(*results, confident=False):
@@ -56,6 +56,16 @@ def test_a_scam_article_without_a_sign_or_a_sign_without_a_scam_article_is_an_an
     assert reply_to(monkeypatch, "quên mật khẩu", ONE_SIGN, found(HOWTO_ARTICLE))[0] == "answer"
 
 
+def test_a_message_to_check_answered_by_a_scam_article_is_a_scam_warning_without_any_listed_sign(monkeypatch):
+    text = "có người gọi bảo chuyển nhầm 5 triệu vào tài khoản tôi, nhờ chuyển trả sang một số khác"
+    kind, messages, _ = reply_to(monkeypatch, text, NO_SIGN, found(SCAM_ARTICLE), "check_scam",
+                                 action=actions.ActionScamCheck)
+    assert kind == "scam_warning"
+    assert any(SCAM_ARTICLE["body"] in (m.get("text") or "") for m in messages)
+    assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "check_scam",
+                    action=actions.ActionScamCheck)[0] == "answer"
+
+
 def test_an_unsure_guess_of_a_request_for_a_human_hands_over_unless_the_search_is_sure(monkeypatch):
     text = "Chú làm ba lần rồi vẫn không được, mắt kém đọc không nổi. Cháu nối chú với người hướng dẫn được không?"
     ranking = [("nlu_fallback", 0.45), ("request_human", 0.43), ("ask_question", 0.37)]
@@ -66,3 +76,12 @@ def test_an_unsure_guess_of_a_request_for_a_human_hands_over_unless_the_search_i
     assert kind == "answer" and not handed_over
     ranking = [("nlu_fallback", 0.45), ("ask_question", 0.43), ("request_human", 0.37)]
     assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)[0] == "answer"
+
+
+def test_an_unsure_guess_of_out_of_scope_is_followed_unless_the_search_is_sure(monkeypatch):
+    text = "tk liên quân của mình kẹt rank mãi, chỉ cách leo rank nhanh với"
+    ranking = [("nlu_fallback", 0.45), ("out_of_scope", 0.37), ("ask_question", 0.30)]
+    assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)[0] == \
+        "utter_out_of_scope"
+    assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE, confident=True), "nlu_fallback",
+                    ranking)[0] == "answer"
