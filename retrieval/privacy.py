@@ -22,7 +22,9 @@ _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")
 # A 16-19 digit number is a card number when its checksum holds, when it starts with the domestic
 # card network's prefix (Napas, 9704), or when the message speaks of a card: people mistype digits.
 NAPAS_PREFIX = "9704"
-_CARD_WORDS = re.compile(r"\b(so the|the atm|the ngan hang|the tin dung|the ghi no|atm|visa|mastercard|card|napas)\b")
+_CARD_WORD = re.compile(r"\bthẻ\b", re.I)  # as typed: folded, "the" is also English
+_CARD_WORDS_FOLDED = re.compile(r"\b(so the|the atm|the ngan hang|the tin dung|the ghi no|atm|visa|mastercard|card|napas)\b",
+                                re.I)
 _ID12 = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _PHONE = re.compile(r"(?<![\w+])(\+?84|0)(\d[ .]?){8,10}\d(?!\d)|(?<!\w)(\+|00)\d{2,4}[ .]?(\d[ .]?){5,11}\d(?!\d)")
 _ACCOUNT = re.compile(r"\b(stk|số tài khoản|so tai khoan|tài khoản số|tai khoan so)\b[^\d\n]{0,15}(\d[\d ]{5,18}\d)", re.I)
@@ -73,7 +75,7 @@ def mask(text: str) -> Masked:
     def password(m):
         return m.group(1) + m.group(2) + PASSWORD_MASK
 
-    speaks_of_card = bool(re.search(r"\bthẻ\b", text, re.I) or _CARD_WORDS.search(fold(text)))
+    speaks_of_card = bool(_CARD_WORD.search(text) or _CARD_WORDS_FOLDED.search(fold(text)))
 
     def card(m):
         digits = re.sub(r"\D", "", m.group(0))

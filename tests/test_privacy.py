@@ -18,7 +18,7 @@ def test_card_numbers_are_told_by_checksum_prefix_or_the_word_card():
     assert mask("9704051234567890 là gì").found == ["card_number"]  # the domestic network's prefix
     # a mistyped digit breaks the checksum, but the message speaks of a card
     for text in ("thẻ ATM của bác số 1234 5678 1234 5678, xem còn bao nhiêu tiền",
-                 "so the cua toi 1234567812345678"):
+                 "so the cua toi 1234567812345678", "THE ATM 1234 5678 1234 5678"):
         m = mask(text)
         assert "5678" not in m.text and m.found == ["card_number"] and m.has_secret
     assert mask("mã 1234 5678 9012 3456").text.count("[số thẻ]") == 0
