@@ -181,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "results": [
                 {"id": h.article.id, "title": h.article.title, "topic": h.article.topic,
                  "score": round(h.score, 4), "snippet": h.snippet, "url": h.article.url,
-                 "body": h.article.body, "steps": h.article.steps}
+                 "body": h.article.body, "steps": h.article.steps, "legal_basis": h.article.legal_basis}
                 for h in result.hits
             ],
             "abstained": result.abstained,

@@ -98,7 +98,7 @@ def test_search_contract(client):
     data = resp.json()
     assert resp.status_code == 200 and not data["abstained"]
     assert 1 <= len(data["results"]) <= 3
-    assert {"id", "title", "topic", "score", "snippet"} <= set(data["results"][0])
+    assert {"id", "title", "topic", "score", "snippet", "legal_basis"} <= set(data["results"][0])
 
 
 @pytest.mark.parametrize("body", [{}, {"query": ""}, {"query": "a", "k": 0}, {"query": "a", "k": "5"}, {"query": 1}])

@@ -82,9 +82,10 @@ async def handoff(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str,
 
 async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str, found: dict,
                          alternatives: list[dict] = (), kind: str = "answer") -> list:
-    """The article's text, its source, a close alternative, an offer to guide step by step, and the
-    feedback question."""
-    say(dispatcher, addr, f"{found['body']}\n\n(Nguồn: {found['title']})")
+    """The article's text, its source and legal basis, a close alternative, an offer to guide step by
+    step, and the feedback question."""
+    basis = f"\nCăn cứ: {found['legal_basis']}" if found.get("legal_basis") else ""
+    say(dispatcher, addr, f"{found['body']}\n\n(Nguồn: {found['title']}){basis}")
     events: list = [SlotSet("last_article", found["id"]), SlotSet("failures", 0)]
     guide, step = tracker.get_slot("guide_article"), int(tracker.get_slot("guide_step") or 0)
     if guide and guide != found["id"]:

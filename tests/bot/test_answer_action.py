@@ -85,3 +85,11 @@ def test_an_unsure_guess_of_out_of_scope_is_followed_unless_the_search_is_sure(m
         "utter_out_of_scope"
     assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE, confident=True), "nlu_fallback",
                     ranking)[0] == "answer"
+
+
+def test_an_answer_names_its_article_and_the_legal_basis_the_article_records(monkeypatch):
+    cited = dict(HOWTO_ARTICLE, legal_basis="Nghị định 69/2024/NĐ-CP")
+    _, messages, _ = reply_to(monkeypatch, "quên mật khẩu vneid", NO_SIGN, found(cited))
+    assert f"(Nguồn: {cited['title']})\nCăn cứ: Nghị định 69/2024/NĐ-CP" in messages[0]["text"]
+    _, messages, _ = reply_to(monkeypatch, "quên mật khẩu vneid", NO_SIGN, found(HOWTO_ARTICLE))
+    assert "Căn cứ" not in messages[0]["text"]
