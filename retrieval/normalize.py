@@ -36,7 +36,7 @@ TEENCODE = {
     "ak": "ạ", "e": "em", "mng": "mọi người", "bt": "biết",
     "ib": "nhắn tin", "sd": "sử dụng", "vd": "ví dụ", "ttin": "thông tin", "tt": "thông tin",
     "cskh": "chăm sóc khách hàng", "nh": "ngân hàng", "tnv": "tình nguyện viên",
-    "ny": "người yêu", "rep": "trả lời",
+    "ny": "người yêu", "rep": "trả lời", "hc": "học",
 }
 # Teencode typed with accents ("đ" aside: "đc", "sđt" are teencode). Any other accented word is
 # read as written: "hỏng" (broken) and "hồng" are not "hong" (không), nor is "mụn" "mun" (muốn).

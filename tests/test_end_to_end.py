@@ -280,6 +280,16 @@ def test_thumbs_down_records_what_was_missing(stack):
 def test_form_of_address_follows_the_user(stack):
     reply = chat(stack, "e2e-tone", "Cháu ơi bác quên mật khẩu VNeID rồi")
     assert "bác" in text_of(reply).lower()
+    greeting = chat(stack, "e2e-tone-greet", "chào cháu, bác mới tập dùng cái này")
+    assert greeting["kind"] == "smalltalk" and "Bác cứ hỏi" in text_of(greeting)
+
+
+def test_restart_says_so_and_forgets_the_guide(stack):
+    sender = "e2e-restart"
+    chat(stack, sender, "/start_guide{\"article_id\":\"vneid-quen-mat-khau\"}")
+    reply = chat(stack, sender, "bắt đầu lại")
+    assert reply["kind"] == "smalltalk" and "bắt đầu lại" in text_of(reply).lower()
+    assert "chưa làm hướng dẫn nào" in text_of(chat(stack, sender, "/guide_repeat"))
     neutral = chat(stack, "e2e-tone2", "mình quên mật khẩu VNeID")
     assert "Bạn" in text_of(neutral) or "bạn" in text_of(neutral)
 

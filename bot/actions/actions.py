@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import gateway_api as api
 from retrieval.normalize import fold
 from actions.replies import (DEFAULT_HOTLINE, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND, PLATFORM,
-                             PLATFORM_TOPICS, REPORT, address_of, meta, say, source_of)
+                             PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, meta, say, source_of)
 
 FAILURES_BEFORE_HANDOFF = 2
 SCAM_TOPIC = "scam"
@@ -136,13 +136,16 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         return []
     found = await api.search(text)
     # An unsure guess of a request for a human (a long message telling a problem, then asking for
-    # someone) or of an off-topic question is followed unless the search is sure of an answer.
+    # someone), of an off-topic question, or of a learner's group just asked for, is followed unless
+    # the search is sure of an answer.
     guess = unsure_guess(tracker) if not (found and found.get("confident")) else None
     if guess == "request_human":
         return await handoff(dispatcher, tracker, addr, HANDOFF_LEAD)
     if guess == "out_of_scope":
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
+    if guess == "tell_group" and tracker.get_slot("course_query") and not tracker.get_slot("learner_group"):
+        return await ActionCourse().act(dispatcher, tracker, addr)  # a typed answer to "which group?"
     if not found or found["abstained"] or not found["results"]:
         if report and asked_about_scam and (report["signs"] or report["patterns"] or "lua dao" in fold(text).lower()):
             await warn_of_scam(dispatcher, addr, report)
@@ -307,14 +310,34 @@ class ActionGuideHelp(GuideAction):
         return []
 
 
+def stop_guide(dispatcher: CollectingDispatcher, addr: str) -> list:
+    say(dispatcher, addr, "Đã dừng hướng dẫn. Khi cần, {addr} cứ hỏi lại tôi nhé.")
+    meta(dispatcher, "guide_step")
+    return [SlotSet("guide_article", None), SlotSet("guide_step", None)]
+
+
 class ActionGuideStop(BaseAction):
     def name(self) -> str:
         return "action_guide_stop"
 
     async def act(self, dispatcher, tracker, addr):
-        say(dispatcher, addr, "Đã dừng hướng dẫn. Khi cần, {addr} cứ hỏi lại tôi nhé.")
-        meta(dispatcher, "guide_step")
-        return [SlotSet("guide_article", None), SlotSet("guide_step", None)]
+        return stop_guide(dispatcher, addr)
+
+
+class ActionSmalltalk(BaseAction):
+    """Greetings, thanks, goodbyes, who the bot is, yes and no, in the user's form of address; a
+    "no" ("thôi") during a guide stops the guide."""
+
+    def name(self) -> str:
+        return "action_smalltalk"
+
+    async def act(self, dispatcher, tracker, addr):
+        intent = intent_of(tracker)
+        if intent == "deny" and tracker.get_slot("guide_article"):
+            return stop_guide(dispatcher, addr)
+        say(dispatcher, addr, SMALLTALK[intent])
+        meta(dispatcher, "smalltalk")
+        return []
 
 
 class ActionScamCheck(BaseAction):

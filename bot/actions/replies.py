@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 # A user who calls the bot "cháu"/"con" or speaks of themself as "bác", "cô"... is addressed so.
 SELF_WORDS = {"bác": "bác", "cô": "cô", "chú": "chú", "ông": "ông", "bà": "bà", "anh": "anh", "chị": "chị"}
-ELDER_CALLS = re.compile(r"\b(cháu|con)\s+(ơi|à|nhé|giúp|xem|chỉ)", re.I)
+ELDER_CALLS = re.compile(r"\b(cháu|con)\s+(ơi|à|nhé|giúp|xem|chỉ)|\bchào\s+(cháu|con)\b", re.I)
 # The knowledge base speaks to "bác"; "bác sĩ" (doctor) is not a form of address.
 KB_ADDRESS = re.compile(r"\b([Bb])ác\b(?!\s+sĩ)")
 
@@ -46,6 +46,19 @@ GUIDE_BUTTONS = [
     {"title": "Nói lại", "payload": "/guide_repeat"},
     {"title": "Dừng", "payload": "/guide_stop"},
 ]
+# Small talk by intent, in the user's form of address.
+SMALLTALK = {
+    "greet": "Xin chào! Tôi là trợ lý ảo của phong trào Bình dân học vụ số. Tôi có thể giúp:\n"
+             "- Dùng VNeID và dịch vụ công trực tuyến\n- Chuyển tiền, thanh toán trên điện thoại an toàn\n"
+             "- Nhận biết tin nhắn, cuộc gọi lừa đảo\n- Tìm khóa học kỹ năng số\n"
+             "{Addr} cứ hỏi bằng lời của mình, có dấu hay không dấu đều được.",
+    "goodbye": "Chào {addr}, chúc {addr} một ngày tốt lành! Khi cần, {addr} cứ nhắn lại cho tôi nhé.",
+    "thanks": "Không có gì ạ! Tôi rất vui được giúp. {Addr} còn muốn hỏi gì nữa không?",
+    "bot_identity": "Tôi là trợ lý ảo (máy trả lời tự động) hỗ trợ kỹ năng số, không phải người thật. "
+                    "Nếu cần, tôi có thể giúp {addr} liên hệ người hỗ trợ trực tiếp.",
+    "affirm": "Dạ. {Addr} cần tôi giúp gì tiếp theo?",
+    "deny": "Dạ, không sao. Khi cần, {addr} cứ hỏi tôi nhé.",
+}
 FEEDBACK_BUTTONS = [{"title": "👍 Có ích", "payload": "/feedback_up"}, {"title": "👎 Chưa ổn", "payload": "/feedback_down"}]
 
 

@@ -16,7 +16,8 @@ ONE_SIGN = dict(NO_SIGN, patterns=[{"id": "trung-thuong-qua-tri-an", "name": "Tr
                                     "signals": ["chuong trinh quay so"], "advice": []}])
 
 
-def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=(), action=actions.ActionAnswer):
+def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=(), action=actions.ActionAnswer,
+             slots=None):
     handed_over = []
 
     async def scam_check(query):
@@ -33,7 +34,7 @@ def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=()
     monkeypatch.setattr(actions.api, "handoff", handoff)
     message = {"text": text, "intent": {"name": intent, "confidence": 0.45},
                "intent_ranking": [{"name": name, "confidence": c} for name, c in ranking]}
-    tracker = Tracker("answer-test", {}, message, [], False, None, {}, "action_listen")
+    tracker = Tracker("answer-test", slots or {}, message, [], False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
     asyncio.run(action().run(dispatcher, tracker, {}))
     kinds = [m["custom"]["meta"]["kind"] for m in dispatcher.messages if m.get("custom", {}).get("meta")]
@@ -93,3 +94,16 @@ def test_an_answer_names_its_article_and_the_legal_basis_the_article_records(mon
     assert f"(Nguồn: {cited['title']})\nCăn cứ: Nghị định 69/2024/NĐ-CP" in messages[0]["text"]
     _, messages, _ = reply_to(monkeypatch, "quên mật khẩu vneid", NO_SIGN, found(HOWTO_ARTICLE))
     assert "Căn cứ" not in messages[0]["text"]
+
+
+def test_an_unsure_guess_of_a_group_answers_the_course_question_only_when_it_was_asked(monkeypatch):
+    async def courses(query, group=None, level=None, placement=None, exclude=None):
+        return {"group": "citizen", "level": None, "placement": [],
+                "courses": [{"id": "c1", "title": "Dùng điện thoại thông minh", "summary": "Làm quen với điện thoại."}]}
+
+    monkeypatch.setattr(actions.api, "courses", courses)
+    text = "bác là người cao tuổi, ở nhà trông cháu thôi"
+    ranking = [("nlu_fallback", 0.45), ("tell_group", 0.37), ("greet", 0.16)]
+    asked = {"course_query": "muốn học dùng điện thoại"}
+    assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking, slots=asked)[0] == "course"
+    assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)[0] == "answer"
