@@ -23,6 +23,7 @@ def test_teencode_is_expanded():
     assert normalize_text("sđt đổi r") == "số điện thoại đổi rồi"
     assert normalize_text("hông bít mún làm j") == "không biết muốn làm gì"  # teencode typed with accents
     assert normalize_text("ny ko rep tn") == "người yêu không trả lời tin nhắn"
+    assert normalize_text("mún hc dùng đt") == "muốn học dùng điện thoại"
 
 
 def test_an_accented_word_is_not_mistaken_for_teencode():
