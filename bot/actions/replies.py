@@ -7,9 +7,14 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from retrieval.normalize import fold
+
 # A user who calls the bot "cháu"/"con" or speaks of themself as "bác", "cô"... is addressed so.
 SELF_WORDS = {"bác": "bác", "cô": "cô", "chú": "chú", "ông": "ông", "bà": "bà", "anh": "anh", "chị": "chị"}
 ELDER_CALLS = re.compile(r"\b(cháu|con)\s+(ơi|à|nhé|giúp|xem|chỉ)|\bchào\s+(cháu|con)\b", re.I)
+# Typed without accents, only "bac" is surely "bác": "co", "chu", "chi", "anh" are as often "có",
+# "chữ", "chỉ", "anh (ấy)".
+ELDER_CALLS_UNACCENTED = re.compile(r"\b(chau|con)\s+oi\b|\bchau\s+(a|nhe|giup|xem|chi)\b|\bchao\s+(chau|con)\b", re.I)
 # The knowledge base speaks to "bác"; "bác sĩ" (doctor) is not a form of address.
 KB_ADDRESS = re.compile(r"\b([Bb])ác\b(?!\s+sĩ)")
 
@@ -65,11 +70,12 @@ FEEDBACK_BUTTONS = [{"title": "👍 Có ích", "payload": "/feedback_up"}, {"tit
 def address_of(tracker: Tracker) -> str:
     """How to address this user: from their words, else as before, else the neutral "bạn"."""
     text = (tracker.latest_message.get("text") or "").strip()
-    words = re.findall(r"\w+", text.lower())[:2]
-    for word in words:
-        if word in SELF_WORDS:
+    words = re.findall(r"\w+", text.lower())[:3]
+    for word, after in zip(words[:2], words[1:] + [""]):
+        if word in SELF_WORDS and after not in ("ơi", "oi"):  # "anh ơi" calls the bot, it is not the user
             return SELF_WORDS[word]
-    if ELDER_CALLS.search(text):
+    unaccented = fold(text) == text
+    if ELDER_CALLS.search(text) or unaccented and ("bac" in words or ELDER_CALLS_UNACCENTED.search(text)):
         return "bác"
     return tracker.get_slot("address") or "bạn"
 
