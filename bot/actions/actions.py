@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_api as api
 from retrieval.normalize import fold
-from actions.replies import (DEFAULT_HOTLINE, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND, PLATFORM,
-                             PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, meta, say, source_of)
+from actions.replies import (DEFAULT_HOTLINE, EMPTY_PROMPT, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND,
+                             PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, meta, say, source_of)
 
 FAILURES_BEFORE_HANDOFF = 2
 SCAM_TOPIC = "scam"
@@ -130,14 +130,18 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
     else the best article, else a fallback; two fallbacks in a row hand over to a human. A scam
     article answering a message to be checked, or one with a sign of a scam, is a scam warning: the
     person is telling what happened to them, in words the signal lists may not hold."""
+    if not re.search(r"\w", text):  # "?", "...": nothing asked yet, so not a failed attempt either
+        say(dispatcher, addr, EMPTY_PROMPT)
+        meta(dispatcher, "fallback", fallback=True)
+        return []
     report = await api.scam_check(text)
     if report and report["suspicious"]:
         await warn_of_scam(dispatcher, addr, report)
         return []
     found = await api.search(text)
     # An unsure guess of a request for a human (a long message telling a problem, then asking for
-    # someone), of an off-topic question, or of a learner's group just asked for, is followed unless
-    # the search is sure of an answer.
+    # someone), of an off-topic question, of a learner's group just asked for, or of "done" during a
+    # guide, is followed unless the search is sure of an answer.
     guess = unsure_guess(tracker) if not (found and found.get("confident")) else None
     if guess == "request_human":
         return await handoff(dispatcher, tracker, addr, HANDOFF_LEAD)
@@ -146,6 +150,8 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         return []
     if guess == "tell_group" and tracker.get_slot("course_query") and not tracker.get_slot("learner_group"):
         return await ActionCourse().act(dispatcher, tracker, addr)  # a typed answer to "which group?"
+    if guess == "guide_done" and tracker.get_slot("guide_article"):  # "roi" after a step
+        return await ActionGuideNext().act(dispatcher, tracker, addr)
     if not found or found["abstained"] or not found["results"]:
         if report and asked_about_scam and (report["signs"] or report["patterns"] or "lua dao" in fold(text).lower()):
             await warn_of_scam(dispatcher, addr, report)
@@ -180,8 +186,12 @@ class ActionAnswer(BaseAction):
         if tracker.get_slot("awaiting_feedback"):  # this message says what the last answer missed
             await api.feedback(tracker.sender_id, channel_of(tracker), "down", tracker.get_slot("last_article"), text)
             say(dispatcher, addr, "Cảm ơn {addr}. Tôi đã ghi lại để cán bộ bổ sung nội dung.")
-            meta(dispatcher, "feedback")
-            return [SlotSet("awaiting_feedback", False)]
+            if not asks_a_question(text):
+                meta(dispatcher, "feedback")
+                return [SlotSet("awaiting_feedback", False)]
+            # what was missing, asked as a question: recorded, and answered as well
+            return [SlotSet("awaiting_feedback", False),
+                    *await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)]
         return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
 
 
@@ -325,8 +335,8 @@ class ActionGuideStop(BaseAction):
 
 
 class ActionSmalltalk(BaseAction):
-    """Greetings, thanks, goodbyes, who the bot is, yes and no, in the user's form of address; a
-    "no" ("thôi") during a guide stops the guide."""
+    """Greetings, thanks, goodbyes, who the bot is, yes and no, in the user's form of address; during
+    a guide, "yes" ("ok") moves to the next step and "no" ("thôi") stops."""
 
     def name(self) -> str:
         return "action_smalltalk"
@@ -335,6 +345,8 @@ class ActionSmalltalk(BaseAction):
         intent = intent_of(tracker)
         if intent == "deny" and tracker.get_slot("guide_article"):
             return stop_guide(dispatcher, addr)
+        if intent == "affirm" and tracker.get_slot("guide_article"):  # "ok", "vâng" after a step: done
+            return await ActionGuideNext().act(dispatcher, tracker, addr)
         say(dispatcher, addr, SMALLTALK[intent])
         meta(dispatcher, "smalltalk")
         return []

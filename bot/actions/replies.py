@@ -24,6 +24,7 @@ NOT_FOUND = (
     "sức khỏe trên mạng và phòng tránh lừa đảo.\n"
     "{Addr} thử hỏi ngắn gọn hơn, hoặc nhắn \"gặp người hỗ trợ\"."
 )
+EMPTY_PROMPT = "{Addr} cần hỏi gì ạ? Cứ nhắn câu hỏi bằng lời của mình, ví dụ \"quên mật khẩu VNeID\"."
 REPORT = (
     "Báo cáo lừa đảo:\n"
     "- Gọi 156, hoặc nhắn tin tới 5656 theo cú pháp: LD số điện thoại nội dung (cuộc gọi lừa đảo).\n"

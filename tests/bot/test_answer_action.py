@@ -107,3 +107,38 @@ def test_an_unsure_guess_of_a_group_answers_the_course_question_only_when_it_was
     asked = {"course_query": "muốn học dùng điện thoại"}
     assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking, slots=asked)[0] == "course"
     assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)[0] == "answer"
+
+
+def test_a_message_of_punctuation_alone_is_prompted_and_is_not_a_failed_attempt(monkeypatch):
+    kind, messages, handed_over = reply_to(monkeypatch, "...", NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback",
+                                           slots={"failures": 1})
+    assert kind == "fallback" and not handed_over and "cần hỏi gì" in messages[0]["text"]
+
+
+def test_what_was_missing_asked_as_a_question_is_recorded_and_answered(monkeypatch):
+    recorded = []
+
+    async def feedback(sender, channel, value, article_id, missing=None):
+        recorded.append((value, missing))
+
+    monkeypatch.setattr(actions.api, "feedback", feedback)
+    text = "tôi hỏi cách lấy lại mật khẩu vneid cơ mà?"
+    kind, messages, _ = reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), slots={"awaiting_feedback": True})
+    assert recorded == [("down", text)] and kind == "answer"
+    assert any(HOWTO_ARTICLE["body"] in (m.get("text") or "") for m in messages)
+    kind, _, _ = reply_to(monkeypatch, "thiếu cách làm trên máy tính", NO_SIGN, found(HOWTO_ARTICLE),
+                          slots={"awaiting_feedback": True})
+    assert kind == "feedback"
+
+
+def test_an_unsure_guess_of_done_during_a_guide_is_the_next_step(monkeypatch):
+    async def article(article_id):
+        return {"id": article_id, "title": "Quên mật khẩu VNeID", "steps": ["Mở VNeID.", "Bấm Quên mật khẩu."]}
+
+    monkeypatch.setattr(actions.api, "article", article)
+    ranking = [("nlu_fallback", 0.45), ("guide_done", 0.40), ("thanks", 0.35)]
+    guiding = {"guide_article": "vneid-quen-mat-khau", "guide_step": 0}
+    kind, messages, _ = reply_to(monkeypatch, "roi", NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking,
+                                 slots=guiding)
+    assert kind == "guide_step" and "Bấm Quên mật khẩu." in messages[0]["text"]
+    assert reply_to(monkeypatch, "roi", NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)[0] == "answer"

@@ -32,3 +32,13 @@ def test_no_during_a_guide_stops_it_and_otherwise_is_small_talk():
     kind, text, events = reply_to("thôi", "deny")
     assert kind == "smalltalk" and "không sao" in text
     assert not any(e.get("name") == "guide_article" for e in events)
+
+
+def test_yes_during_a_guide_is_the_next_step(monkeypatch):
+    async def article(article_id):
+        return {"id": article_id, "title": "Quên mật khẩu VNeID", "steps": ["Mở VNeID.", "Bấm Quên mật khẩu.", "Nhập mã."]}
+
+    monkeypatch.setattr(actions.api, "article", article)
+    kind, text, events = reply_to("ok", "affirm", {"guide_article": "vneid-quen-mat-khau", "guide_step": 0})
+    assert kind == "guide_step" and "Bấm Quên mật khẩu." in text
+    assert reply_to("ok", "affirm")[0] == "smalltalk"
