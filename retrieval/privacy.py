@@ -56,6 +56,10 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _speaks_of_card(text: str) -> bool:
+    return bool(_CARD_WORD.search(text) or _CARD_WORDS_FOLDED.search(fold(text)))
+
+
 def _keep_prefix(number: str) -> str:
     """A phone number with only its first 4 and last 2 characters kept: '+882•••••34'."""
     compact = re.sub(r"[ .]", "", number)
@@ -75,11 +79,9 @@ def mask(text: str) -> Masked:
     def password(m):
         return m.group(1) + m.group(2) + PASSWORD_MASK
 
-    speaks_of_card = bool(_CARD_WORD.search(text) or _CARD_WORDS_FOLDED.search(fold(text)))
-
     def card(m):
         digits = re.sub(r"\D", "", m.group(0))
-        return CARD_MASK if _luhn(digits) or digits.startswith(NAPAS_PREFIX) or speaks_of_card else m.group(0)
+        return CARD_MASK if _luhn(digits) or digits.startswith(NAPAS_PREFIX) or _speaks_of_card(text) else m.group(0)
 
     text = sub(_PASSWORD, password, "password", text)
     text = sub(_CARD, card, "card_number", text)
