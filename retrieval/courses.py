@@ -55,10 +55,11 @@ class Catalogue:
 
     def suggest(self, text: str, group: str | None = None, level: str | None = None, k: int = 3,
                 weak: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list[Course]:
-        """Courses whose keywords appear in `text`, preferring the learner's group, the domains the
-        placement found weak, and the learner's level; `exclude` drops courses already suggested.
+        """Courses for the learner's group whose keywords appear in `text`, preferring the domains the
+        placement found weak and the learner's level; `exclude` drops courses already suggested.
 
-        With no keyword in common, the basic courses for the group come first."""
+        Another group's course comes only after all of this group's; with no keyword in common, the
+        basic courses for the group come first."""
         haystack = folded_words(text)
         group = group or self.group_of(text)
 
@@ -70,7 +71,7 @@ class Catalogue:
         def score(course: Course) -> tuple:
             hits = len(matches(course.keywords + [course.title], haystack))
             fits_group = group is None or group in course.audience
-            return (-hits, not fits_group, bool(weak) and course.domain not in weak, level_gap(course))
+            return (not fits_group, -hits, bool(weak) and course.domain not in weak, level_gap(course))
 
         ranked = sorted((c for c in self.courses if c.id not in exclude), key=score)
         matched = [c for c in ranked[:k] if matches(c.keywords + [c.title], haystack)]

@@ -124,3 +124,10 @@ def test_courses_follow_the_placement_and_skip_those_already_suggested(client):
     advanced = client.post("/api/courses", json={"query": "", "placement": {"an-toan": True, "ung-dung-ai": True}})
     assert advanced.json()["level"] == "nang-cao"
     assert client.post("/api/courses", json={"placement": {"an-toan": "có"}}).status_code == 422
+
+
+def test_a_learner_of_a_known_group_is_not_offered_another_groups_course(client):
+    anyone = client.post("/api/courses", json={"query": "tôi muốn học kỹ năng số"}).json()["courses"]
+    assert any(c["audience"] == ["worker"] for c in anyone)  # the words match a course for workers
+    citizen = client.post("/api/courses", json={"query": "tôi muốn học kỹ năng số", "group": "citizen"}).json()
+    assert citizen["courses"] and all("citizen" in c["audience"] for c in citizen["courses"])

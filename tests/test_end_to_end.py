@@ -189,6 +189,7 @@ def test_course_routing_asks_the_group_places_the_learner_and_suggests_the_next_
     assert [b["title"] for b in question["messages"][-1]["buttons"]] == ["Rồi", "Chưa", "Dừng"]
     no = question["messages"][-1]["buttons"][1]["payload"]
     assert "Câu 2/6" in text_of(chat(stack, sender, no))
+    assert "Câu 3/6" in text_of(chat(stack, sender, "chưa"))  # typed instead of pressing "Chưa"
     placed = chat(stack, sender, no.replace("no", "stop"))
     assert "mức cơ bản" in text_of(placed) and not any(m.get("buttons") for m in placed["messages"])
     shown = {line.split(":")[0] for line in text_of(placed).splitlines() if line[:2] in ("1.", "2.", "3.")}

@@ -21,6 +21,9 @@ FAILURES_BEFORE_HANDOFF = 2
 SCAM_TOPIC = "scam"
 HANDOFF_LEAD = "Tôi đã chuyển cuộc trò chuyện cho người hỗ trợ trực tiếp. Họ sẽ nhắn lại {addr} ngay tại đây."
 ALTERNATIVE_MARGIN = 0.02  # a second article scoring this close is offered beside the answer
+FOLLOW_UP_WORDS = 8  # a message this short may lean on the last answer: "thế giờ phải làm gì"
+FOLLOW_UP_INTENTS = {"ask_question", "check_scam", "out_of_scope"}  # what a follow-up question is taken for
+SURE_OFF_TOPIC = 0.8  # the classifier's confidence in out_of_scope above which a message is not a follow-up
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -58,12 +61,54 @@ def topic_of(tracker: Tracker) -> str:
     return named_topic(tracker) or (tracker.get_slot("last_article") or "").split("-")[0]
 
 
+async def search_in_context(tracker: Tracker, text: str) -> dict | None:
+    """The search for the text. A short question the search is unsure of ("thế giờ tôi phải làm gì",
+    "mất bao lâu") is searched again after the subject of the last answer or scam warning, unless the
+    classifier is sure it is off-topic: with the subject in front, any text finds the last article."""
+    found = await api.search(text)
+    subject = tracker.get_slot("subject")
+    intent = tracker.latest_message.get("intent") or {}
+    meant = unsure_guess(tracker) or intent.get("name")
+    sure_off_topic = meant == "out_of_scope" and (intent.get("confidence") or 0) >= SURE_OFF_TOPIC
+    if (not subject or (found and found.get("confident")) or meant not in FOLLOW_UP_INTENTS or sure_off_topic
+            or named_topic(tracker) or len(text.split()) > FOLLOW_UP_WORDS):
+        return found
+    in_context = await api.search(f"{subject}. {text}")
+    return in_context if in_context and in_context.get("confident") else found
+
+
+def buttons_just_offered(tracker: Tracker) -> list[dict]:
+    """The buttons of the bot's turn before the latest message."""
+    events = list(tracker.events)
+    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    buttons: list[dict] = []
+    for event in reversed(events[:latest]):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            buttons += (event.get("data") or {}).get("buttons") or []
+    return buttons
+
+
+def typed_placement_answer(tracker: Tracker) -> str | None:
+    """"có", "rồi", "chưa", "không", "dừng" typed instead of pressing a button of the placement question
+    just asked: yes, no or stop."""
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/") or asks_a_question(text) or not any(
+            b in PLACEMENT_BUTTONS for b in buttons_just_offered(tracker)):
+        return None
+    return PLACEMENT_REPLIES.get(unsure_guess(tracker) or intent_of(tracker) or "")
+
+
 class BaseAction(Action, metaclass=abc.ABCMeta):
-    """Every action knows how to address the user and remembers it."""
+    """Every action knows how to address the user and remembers it. A typed answer to the placement
+    question just asked goes to the course action, whichever intent it was classified as."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         addr = address_of(tracker)
-        events = await self.act(dispatcher, tracker, addr)
+        placement = typed_placement_answer(tracker)
+        events = await (ActionCourse().act(dispatcher, tracker, addr, placement) if placement
+                        else self.act(dispatcher, tracker, addr))
         return [SlotSet("address", addr), *events]
 
     @abc.abstractmethod
@@ -86,7 +131,7 @@ async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, add
     step, and the feedback question."""
     basis = f"\nCăn cứ: {found['legal_basis']}" if found.get("legal_basis") else ""
     say(dispatcher, addr, f"{found['body']}\n\n(Nguồn: {found['title']}){basis}")
-    events: list = [SlotSet("last_article", found["id"]), SlotSet("failures", 0)]
+    events: list = [SlotSet("last_article", found["id"]), SlotSet("subject", found["title"]), SlotSet("failures", 0)]
     guide, step = tracker.get_slot("guide_article"), int(tracker.get_slot("guide_step") or 0)
     if guide and guide != found["id"]:
         say(dispatcher, addr, f"{{Addr}} đang làm dở một hướng dẫn (bước {step + 1}). Khi xong việc này, bấm để quay lại.",
@@ -102,8 +147,9 @@ async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, add
     return events
 
 
-async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict) -> None:
-    """Signs found, what to do now, how to report; never says that something is safe."""
+async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict) -> list:
+    """Signs found, what to do now, how to report; never says that something is safe. The scam
+    named is the subject of a follow-up ("lỡ chuyển rồi thì sao")."""
     pattern = report["patterns"][0] if report["patterns"] else None
     if report["suspicious"]:
         verdict = (f"⚠️ Rất có thể đây là lừa đảo: {pattern['name'].lower()}." if pattern
@@ -123,6 +169,7 @@ async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict
     say(dispatcher, addr, "{Addr} nên làm ngay:\n" + "\n".join(f"{i}. {a}" for i, a in enumerate(advice, 1)))
     say(dispatcher, addr, REPORT)
     meta(dispatcher, "scam_warning")
+    return [SlotSet("subject", f"Lừa đảo {pattern['name'].lower()}" if pattern else "Lừa đảo qua mạng")]
 
 
 async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool) -> list:
@@ -136,9 +183,8 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         return []
     report = await api.scam_check(text)
     if report and report["suspicious"]:
-        await warn_of_scam(dispatcher, addr, report)
-        return []
-    found = await api.search(text)
+        return await warn_of_scam(dispatcher, addr, report)
+    found = await search_in_context(tracker, text)
     # An unsure guess of a request for a human (a long message telling a problem, then asking for
     # someone), of an off-topic question, of a learner's group just asked for, or of "done" during a
     # guide, is followed unless the search is sure of an answer.
@@ -154,8 +200,7 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         return await ActionGuideNext().act(dispatcher, tracker, addr)
     if not found or found["abstained"] or not found["results"]:
         if report and asked_about_scam and (report["signs"] or report["patterns"] or "lua dao" in fold(text).lower()):
-            await warn_of_scam(dispatcher, addr, report)
-            return []
+            return await warn_of_scam(dispatcher, addr, report)
         failures = int(tracker.get_slot("failures") or 0) + 1
         if failures >= FAILURES_BEFORE_HANDOFF:
             return await handoff(dispatcher, tracker, addr,
@@ -203,7 +248,7 @@ class ActionOutOfScope(BaseAction):
         return "action_out_of_scope"
 
     async def act(self, dispatcher, tracker, addr):
-        found = await api.search(tracker.latest_message.get("text") or "")
+        found = await search_in_context(tracker, tracker.latest_message.get("text") or "")
         if found and found.get("confident"):
             return await answer_article(dispatcher, tracker, addr, found["results"][0])
         dispatcher.utter_message(response="utter_out_of_scope")
@@ -392,6 +437,8 @@ PLACEMENT_BUTTONS = [
     {"title": "Chưa", "payload": '/find_course{"placement":"no"}'},
     {"title": "Dừng", "payload": '/find_course{"placement":"stop"}'},
 ]
+# Typed answers to a placement question, by the intent they are classified as.
+PLACEMENT_REPLIES = {"affirm": "yes", "guide_done": "yes", "deny": "no", "guide_not_yet": "no", "guide_stop": "stop"}
 LEVEL_NAMES = {"co-ban": "cơ bản", "trung-binh": "trung bình", "nang-cao": "nâng cao"}
 GROUP_BUTTONS = [
     {"title": "Người dân", "payload": '/tell_group{"group":"citizen"}'},
@@ -409,14 +456,15 @@ class ActionCourse(BaseAction):
     def name(self) -> str:
         return "action_course"
 
-    async def act(self, dispatcher, tracker, addr):
+    async def act(self, dispatcher, tracker, addr, placement: str | None = None):
+        """`placement`: a typed answer to the placement question (else it comes from a button)."""
         query = tracker.latest_message.get("text") or ""
         if intent_of(tracker) == "tell_group" and asks_a_question(query):  # "Em là sinh viên..., làm ở đâu?"
             return await answer_question(dispatcher, tracker, addr, query, asked_about_scam=False)
         group = entity(tracker, "group") or tracker.get_slot("learner_group")
         answers = dict(tracker.get_slot("placement_answers") or {})
-        step = entity(tracker, "placement")  # a placement button: start, yes, no or stop
-        if query.startswith("/"):  # a button: suggest from what they asked before
+        step = placement or entity(tracker, "placement")  # a placement button: start, yes, no or stop
+        if query.startswith("/") or placement:  # a button or a typed yes/no: suggest from what they asked before
             query = tracker.get_slot("course_query") or ""
         if step in ("start", "yes", "no"):
             questions = (await api.courses("", group) or {}).get("placement") or []

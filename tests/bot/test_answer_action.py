@@ -17,14 +17,16 @@ ONE_SIGN = dict(NO_SIGN, patterns=[{"id": "trung-thuong-qua-tri-an", "name": "Tr
 
 
 def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=(), action=actions.ActionAnswer,
-             slots=None):
+             slots=None, confidence=0.45, events=()):
+    """The kind and messages of the action's reply; `found` is the search's result, or a function of
+    the query that gives it."""
     handed_over = []
 
     async def scam_check(query):
         return report
 
     async def search(query, k=3):
-        return found
+        return found(query) if callable(found) else found
 
     async def handoff(sender, channel):
         handed_over.append(sender)
@@ -32,9 +34,10 @@ def reply_to(monkeypatch, text, report, found, intent="ask_question", ranking=()
     monkeypatch.setattr(actions.api, "scam_check", scam_check)
     monkeypatch.setattr(actions.api, "search", search)
     monkeypatch.setattr(actions.api, "handoff", handoff)
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.45},
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence},
                "intent_ranking": [{"name": name, "confidence": c} for name, c in ranking]}
-    tracker = Tracker("answer-test", slots or {}, message, [], False, None, {}, "action_listen")
+    events = [*events, {"event": "user", "text": text}]
+    tracker = Tracker("answer-test", slots or {}, message, events, False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
     asyncio.run(action().run(dispatcher, tracker, {}))
     kinds = [m["custom"]["meta"]["kind"] for m in dispatcher.messages if m.get("custom", {}).get("meta")]
@@ -142,3 +145,66 @@ def test_an_unsure_guess_of_done_during_a_guide_is_the_next_step(monkeypatch):
                                  slots=guiding)
     assert kind == "guide_step" and "Bấm Quên mật khẩu." in messages[0]["text"]
     assert reply_to(monkeypatch, "roi", NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)[0] == "answer"
+
+
+
+def slots_set(action, text, intent, confidence, slots=None) -> dict:
+    """The slots the action sets (run after `reply_to` has put the gateway's stand-ins in place)."""
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence}}
+    tracker = Tracker("answer-test", slots or {}, message, [], False, None, {}, "action_listen")
+    events = asyncio.run(action().run(CollectingDispatcher(), tracker, {}))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def test_a_short_follow_up_is_searched_after_the_subject_of_the_last_answer(monkeypatch):
+    searched = []
+
+    def search(query):
+        searched.append(query)
+        return found(SCAM_ARTICLE, confident=query.startswith("Lừa đảo trúng thưởng."))
+
+    follow_up, subject = "thế giờ tôi phải làm gì", {"subject": "Lừa đảo trúng thưởng"}
+    kind, messages, _ = reply_to(monkeypatch, follow_up, NO_SIGN, search, "out_of_scope",
+                                 action=actions.ActionOutOfScope, slots=subject, confidence=0.53)
+    assert kind == "answer" and searched[-1] == "Lừa đảo trúng thưởng. thế giờ tôi phải làm gì"
+    assert SCAM_ARTICLE["body"] in messages[0]["text"]
+    assert slots_set(actions.ActionOutOfScope, follow_up, "out_of_scope", 0.53, subject)["subject"] == \
+        SCAM_ARTICLE["title"]
+    # no subject yet, or an off-topic question the classifier is sure of: not searched in context
+    assert reply_to(monkeypatch, follow_up, NO_SIGN, search, "out_of_scope",
+                    action=actions.ActionOutOfScope, confidence=0.53)[0] == "utter_out_of_scope"
+    assert reply_to(monkeypatch, "bác bị đau khớp uống thuốc gì", NO_SIGN, search, "out_of_scope",
+                    action=actions.ActionOutOfScope, slots=subject, confidence=0.99)[0] == "utter_out_of_scope"
+    # a long question stands on its own
+    searched.clear()
+    long_question = "cho tôi hỏi cách cài đặt ứng dụng ngân hàng trên điện thoại mới mua"
+    reply_to(monkeypatch, long_question, NO_SIGN, search, slots=subject)
+    assert searched == [long_question]
+
+
+def test_a_scam_warning_is_the_subject_of_what_follows(monkeypatch):
+    warned = dict(ONE_SIGN, suspicious=True)
+    text = "trúng thưởng xe SH trong chương trình quay số, nộp phí nhận quà"
+    assert reply_to(monkeypatch, text, warned, found(), "check_scam", action=actions.ActionScamCheck)[0] == \
+        "scam_warning"
+    assert slots_set(actions.ActionScamCheck, text, "check_scam", 0.9)["subject"] == "Lừa đảo trúng thưởng"
+
+
+def test_yes_or_no_typed_to_a_placement_question_answers_it(monkeypatch):
+    async def courses(query, group=None, level=None, placement=None, exclude=None):
+        return {"group": "citizen", "level": None, "courses": [],
+                "placement": [{"domain": "khai-thac", "question": "Bác tự tìm thông tin chưa?"},
+                              {"domain": "an-toan", "question": "Bác đặt mật khẩu mạnh chưa?"}]}
+
+    monkeypatch.setattr(actions.api, "courses", courses)
+    asked = [{"event": "bot", "text": "Câu 1/2: Bác tự tìm thông tin chưa?",
+              "data": {"buttons": actions.PLACEMENT_BUTTONS}},
+             {"event": "bot", "data": {"custom": {"meta": {"kind": "course"}}}}]
+    for typed, intent, ranking in [("có", "affirm", ()), ("chưa", "deny", ()),
+                                   ("roi", "nlu_fallback", [("guide_done", 0.4)])]:
+        kind, messages, _ = reply_to(monkeypatch, typed, NO_SIGN, found(HOWTO_ARTICLE), intent, ranking,
+                                     action=actions.ActionSmalltalk, events=asked)
+        assert kind == "course" and "Câu 2/2" in messages[0]["text"]
+    # the same word with no placement question just asked is small talk
+    assert reply_to(monkeypatch, "có", NO_SIGN, found(HOWTO_ARTICLE), "affirm", action=actions.ActionSmalltalk)[0] == \
+        "smalltalk"
