@@ -20,6 +20,10 @@ GROUP_WORDS = {
     "civil_servant": ["công chức", "viên chức", "cán bộ", "cong chuc", "vien chuc", "can bo"],
     "student": ["học sinh", "sinh viên", "hoc sinh", "sinh vien", "đoàn viên", "doan vien"],
     "worker": ["công nhân", "người lao động", "doanh nghiệp", "cong nhan", "nguoi lao dong", "doanh nghiep"],
+    # Looked for last: "chú là công nhân về hưu" is a worker.
+    "citizen": ["người dân", "dân thường", "nông dân", "làm ruộng", "làm nông", "nội trợ", "hưu trí", "về hưu",
+                "người cao tuổi", "buôn bán", "tiểu thương", "nguoi dan", "dan thuong", "nong dan", "lam ruong",
+                "lam nong", "noi tro", "huu tri", "ve huu", "nguoi cao tuoi", "buon ban", "tieu thuong"],
 }
 
 

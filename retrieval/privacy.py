@@ -25,11 +25,14 @@ NAPAS_PREFIX = "9704"
 _CARD_WORD = re.compile(r"\bthẻ\b", re.I)  # as typed: folded, "the" is also English
 _CARD_WORDS_FOLDED = re.compile(r"\b(so the|the atm|the ngan hang|the tin dung|the ghi no|atm|visa|mastercard|card|napas)\b",
                                 re.I)
-_ID12 = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_ID12 = re.compile(r"(?<!\d)\d{3}(?:[ .]?\d{3}){3}(?!\d)")  # typed whole or in groups: 001 092 012 345
 _PHONE = re.compile(r"(?<![\w+])(\+?84|0)(\d[ .]?){8,10}\d(?!\d)|(?<!\w)(\+|00)\d{2,4}[ .]?(\d[ .]?){5,11}\d(?!\d)")
 _ACCOUNT = re.compile(r"\b(stk|số tài khoản|so tai khoan|tài khoản số|tai khoan so)\b[^\d\n]{0,15}(\d[\d ]{5,18}\d)", re.I)
 _OTP_CONTEXT = re.compile(r"\b(otp|mã|ma|code|xác thực|xac thuc|xác nhận|xac nhan|kích hoạt|kich hoat)\b", re.I)
-_SHORT_CODE = re.compile(r"(?<![\d.,:/-])\d{4,8}(?![\d%/-]|[.,]\d|\s*(?:đ|d|k|triệu|trieu|tr|nghìn|ngàn|tuổi|tuoi|năm|nam)\b)")
+# 4 to 8 digits, typed whole or in groups ("582 917"), that are not an amount or an age.
+_SHORT_CODE = re.compile(r"(?<![\d.,:/-])\d(?:[ .]?\d){3,7}(?![\d%/-]|[.,]\d|\s*(?:đ|d|k|triệu|trieu|tr|nghìn|ngàn|tuổi|tuoi|năm|nam)\b)")
+_CODE_WORDS = {"ma", "otp", "code", "la"}  # right before a year-like number, they make it a code: "mã 2024"
+SERVICE_PREFIXES = ("1900", "1800")  # 8-digit hotlines: "1900 0368"
 # "mật khẩu (app ngân hàng của tôi ...) là X", where X looks like a password: it has a digit or a symbol.
 _PASSWORD = re.compile(
     r"\b(mật khẩu|mat khau|mk|pass(?:word)?|passcode|mã pin|ma pin|pin)\b(\s+(?:\S+\s+){0,6}?(?:là|la|:|=)\s*|\s*[:=]\s*)"
@@ -79,6 +82,15 @@ def mask(text: str) -> Masked:
     def password(m):
         return m.group(1) + m.group(2) + PASSWORD_MASK
 
+    def otp(m):
+        digits = re.sub(r"\D", "", m.group(0))
+        if len(digits) == 8 and digits.startswith(SERVICE_PREFIXES):
+            return m.group(0)
+        before = re.findall(r"\w+", fold(m.string[max(0, m.start() - 8):m.start()]).lower())
+        if len(digits) == 4 and 1900 <= int(digits) <= 2099 and not (before and before[-1] in _CODE_WORDS):
+            return m.group(0)  # a year: "sinh năm 1958"
+        return OTP_MASK
+
     def card(m):
         digits = re.sub(r"\D", "", m.group(0))
         return CARD_MASK if _luhn(digits) or digits.startswith(NAPAS_PREFIX) or _speaks_of_card(text) else m.group(0)
@@ -89,5 +101,5 @@ def mask(text: str) -> Masked:
     text = sub(_ACCOUNT, lambda m: m.group(0).replace(m.group(2), ACCOUNT_MASK), "account_number", text)
     text = sub(_PHONE, lambda m: _keep_prefix(m.group(0)), "phone", text)
     if _OTP_CONTEXT.search(fold(text)) or _OTP_CONTEXT.search(text):
-        text = sub(_SHORT_CODE, OTP_MASK, "otp", text)
+        text = sub(_SHORT_CODE, otp, "otp", text)
     return Masked(text, found)

@@ -131,3 +131,5 @@ def test_a_learner_of_a_known_group_is_not_offered_another_groups_course(client)
     assert any(c["audience"] == ["worker"] for c in anyone)  # the words match a course for workers
     citizen = client.post("/api/courses", json={"query": "tôi muốn học kỹ năng số", "group": "citizen"}).json()
     assert citizen["courses"] and all("citizen" in c["audience"] for c in citizen["courses"])
+    typed = client.post("/api/courses", json={"query": "muốn học dùng zalo, bác là dân thường thôi, làm ruộng"}).json()
+    assert typed["group"] == "citizen" and any("zalo" in c["title"].lower() for c in typed["courses"])

@@ -24,6 +24,21 @@ def test_card_numbers_are_told_by_checksum_prefix_or_the_word_card():
     assert mask("mã 1234 5678 9012 3456").text.count("[số thẻ]") == 0
 
 
+def test_codes_and_id_numbers_typed_in_groups_are_masked():
+    m = mask("mã otp nó gửi là 582 917, giờ nhập vào đâu")
+    assert "582" not in m.text and "917" not in m.text and m.found == ["otp"]
+    m = mask("cccd của tôi là 001 092 012 345, kiểm tra giúp")
+    assert "012 345" not in m.text and m.found == ["id_number"] and m.has_secret
+
+
+def test_a_year_or_a_hotline_beside_the_word_ma_is_not_a_code():
+    for text in ("Bác sinh năm 1958, quên mã passcode VNeID rồi làm thế nào",
+                 "gọi 1900 0368 thì bấm phím mấy, mã passcode bác chưa lấy lại được",
+                 "từ 2025 mã định danh thay cho mã số thuế à"):
+        assert mask(text).text == text and not mask(text).found
+    assert mask("mã xác thực là 2024").found == ["otp"]  # right after "là", it is a code
+
+
 def test_password_named_several_words_before_it_is_masked():
     m = mask("mật khẩu app ngân hàg của tôi là Minh@2024xx, bạn đăng nhâp hộ tôi")
     assert "Minh@2024" not in m.text and m.found == ["password"]

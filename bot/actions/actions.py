@@ -23,6 +23,8 @@ HANDOFF_LEAD = "Tôi đã chuyển cuộc trò chuyện cho người hỗ trợ 
 ALTERNATIVE_MARGIN = 0.02  # a second article scoring this close is offered beside the answer
 FOLLOW_UP_WORDS = 8  # a message this short may lean on the last answer: "thế giờ phải làm gì"
 FOLLOW_UP_INTENTS = {"ask_question", "check_scam", "out_of_scope"}  # what a follow-up question is taken for
+NOT_FEEDBACK_INTENTS = {"request_human", "share_personal_data", "check_scam", "greet", "goodbye", "thanks", "feedback_up"}
+STEP_BY_STEP = re.compile(r"\b(tung buoc|step by step)\b")  # asked for a guide, in folded text
 SURE_OFF_TOPIC = 0.8  # the classifier's confidence in out_of_scope above which a message is not a follow-up
 
 
@@ -100,15 +102,28 @@ def typed_placement_answer(tracker: Tracker) -> str | None:
     return PLACEMENT_REPLIES.get(unsure_guess(tracker) or intent_of(tracker) or "")
 
 
+def says_what_was_missing(tracker: Tracker) -> bool:
+    """A typed message after 👎 asked what the answer missed is the reply to that question, whatever
+    it was classified as, unless it asks for a person, shares a secret, tells of a scam or is small talk."""
+    text = tracker.latest_message.get("text") or ""
+    return (bool(tracker.get_slot("awaiting_feedback")) and not text.startswith("/")
+            and (unsure_guess(tracker) or intent_of(tracker)) not in NOT_FEEDBACK_INTENTS)
+
+
 class BaseAction(Action, metaclass=abc.ABCMeta):
-    """Every action knows how to address the user and remembers it. A typed answer to the placement
-    question just asked goes to the course action, whichever intent it was classified as."""
+    """Every action knows how to address the user and remembers it. A typed answer to the question
+    just asked (a placement question, or what the answer missed after 👎) is taken as that answer,
+    whichever intent it was classified as."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         addr = address_of(tracker)
         placement = typed_placement_answer(tracker)
-        events = await (ActionCourse().act(dispatcher, tracker, addr, placement) if placement
-                        else self.act(dispatcher, tracker, addr))
+        if placement:
+            events = await ActionCourse().act(dispatcher, tracker, addr, placement)
+        elif says_what_was_missing(tracker):
+            events = await record_missing(dispatcher, tracker, addr)
+        else:
+            events = await self.act(dispatcher, tracker, addr)
         return [SlotSet("address", addr), *events]
 
     @abc.abstractmethod
@@ -172,7 +187,8 @@ async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict
     return [SlotSet("subject", f"Lừa đảo {pattern['name'].lower()}" if pattern else "Lừa đảo qua mạng")]
 
 
-async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool) -> list:
+async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool,
+                          found: dict | None = None) -> list:
     """A scam warning when the text shows scam signs (or asks about one that search cannot answer),
     else the best article, else a fallback; two fallbacks in a row hand over to a human. A scam
     article answering a message to be checked, or one with a sign of a scam, is a scam warning: the
@@ -184,7 +200,7 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
     report = await api.scam_check(text)
     if report and report["suspicious"]:
         return await warn_of_scam(dispatcher, addr, report)
-    found = await search_in_context(tracker, text)
+    found = found or await search_in_context(tracker, text)
     # An unsure guess of a request for a human (a long message telling a problem, then asking for
     # someone), of an off-topic question, of a learner's group just asked for, or of "done" during a
     # guide, is followed unless the search is sure of an answer.
@@ -215,6 +231,8 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
             {"title": r["title"], "payload": f'/choose_article{{"article_id":"{r["id"]}"}}'} for r in results[:2]])
         meta(dispatcher, "clarify", sources=[source_of(r) for r in results[:2]])
         return [SlotSet("clarify_options", [r["id"] for r in results[:2]])]
+    if results[0].get("steps") and STEP_BY_STEP.search(fold(text).lower()):  # "chỉ từng bước …": guide at once
+        return await start_guide(dispatcher, addr, results[0])
     close = [r for r in results[1:2] if results[0]["score"] - r["score"] < ALTERNATIVE_MARGIN]
     shows_signs = bool(report and (report["signs"] or report["patterns"]))
     warns = results[0]["topic"] == SCAM_TOPIC and (asked_about_scam or shows_signs)
@@ -227,17 +245,23 @@ class ActionAnswer(BaseAction):
         return "action_answer"
 
     async def act(self, dispatcher, tracker, addr):
-        text = tracker.latest_message.get("text") or ""
-        if tracker.get_slot("awaiting_feedback"):  # this message says what the last answer missed
-            await api.feedback(tracker.sender_id, channel_of(tracker), "down", tracker.get_slot("last_article"), text)
-            say(dispatcher, addr, "Cảm ơn {addr}. Tôi đã ghi lại để cán bộ bổ sung nội dung.")
-            if not asks_a_question(text):
-                meta(dispatcher, "feedback")
-                return [SlotSet("awaiting_feedback", False)]
-            # what was missing, asked as a question: recorded, and answered as well
-            return [SlotSet("awaiting_feedback", False),
-                    *await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)]
-        return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
+        return await answer_question(dispatcher, tracker, addr, tracker.latest_message.get("text") or "",
+                                     asked_about_scam=False)
+
+
+async def record_missing(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str) -> list:
+    """What the last answer missed, typed after 👎: filed for the editors, and answered as well when
+    it asks a question or names something another article answers."""
+    text = tracker.latest_message.get("text") or ""
+    await api.feedback(tracker.sender_id, channel_of(tracker), "down", tracker.get_slot("last_article"), text)
+    say(dispatcher, addr, "Cảm ơn {addr}. Tôi đã ghi lại để cán bộ bổ sung nội dung.")
+    found = await api.search(text)
+    another = bool(found and found.get("confident") and found["results"][0]["id"] != tracker.get_slot("last_article"))
+    if not (asks_a_question(text) or another):
+        meta(dispatcher, "feedback")
+        return [SlotSet("awaiting_feedback", False)]
+    return [SlotSet("awaiting_feedback", False),
+            *await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False, found=found)]
 
 
 class ActionOutOfScope(BaseAction):
@@ -298,21 +322,35 @@ class GuideAction(BaseAction):
         return article
 
 
+async def start_guide(dispatcher: CollectingDispatcher, addr: str, article: dict) -> list:
+    say(dispatcher, addr, f"Mình làm từng bước: {article['title']}. Xong mỗi bước, {{addr}} bấm \"Xong rồi\".")
+    await send_step(dispatcher, addr, article, 0)
+    return [SlotSet("guide_article", article["id"]), SlotSet("guide_step", 0), SlotSet("last_article", article["id"]),
+            SlotSet("subject", article["title"])]
+
+
 class ActionGuideStart(BaseAction):
+    """The guide of the button's article, of the procedure the message names ("chỉ từng bước đổi số
+    điện thoại"), else of the last answer."""
+
     def name(self) -> str:
         return "action_guide_start"
 
     async def act(self, dispatcher, tracker, addr):
-        article_id = entity(tracker, "article_id") or tracker.get_slot("last_article")
+        article_id = entity(tracker, "article_id")
+        text = tracker.latest_message.get("text") or ""
+        if not article_id and not text.startswith("/"):
+            found = await api.search(text)
+            if found and found.get("confident") and found["results"][0].get("steps"):
+                article_id = found["results"][0]["id"]
+        article_id = article_id or tracker.get_slot("last_article")
         article = await api.article(article_id) if article_id else None
         if not article or not article.get("steps"):
             say(dispatcher, addr, "{Addr} muốn làm việc gì? Hãy hỏi tôi trước, ví dụ \"quên mật khẩu VNeID\", "
                                   "rồi bấm \"Hướng dẫn từng bước\".")
             meta(dispatcher, "guide_step")
             return []
-        say(dispatcher, addr, f"Mình làm từng bước: {article['title']}. Xong mỗi bước, {{addr}} bấm \"Xong rồi\".")
-        await send_step(dispatcher, addr, article, 0)
-        return [SlotSet("guide_article", article["id"]), SlotSet("guide_step", 0)]
+        return await start_guide(dispatcher, addr, article)
 
 
 class ActionGuideNext(GuideAction):
@@ -345,12 +383,16 @@ class ActionGuideRepeat(GuideAction):
 
 
 class ActionGuideHelp(GuideAction):
-    """"Chưa được": encouragement, the step again, where to get help, and a human on offer."""
+    """"Chưa được": encouragement, the step again, where to get help, and a human on offer. With no
+    guide running ("bấm mãi không được"), a question is answered, the last answer is offered step by
+    step, or the person is asked what they are doing."""
 
     def name(self) -> str:
         return "action_guide_help"
 
     async def act(self, dispatcher, tracker, addr):
+        if not tracker.get_slot("guide_article"):
+            return await self.without_guide(dispatcher, tracker, addr)
         article = await self.current(dispatcher, tracker, addr)
         if not article:
             return []
@@ -362,6 +404,24 @@ class ActionGuideHelp(GuideAction):
             [{"title": "Nói lại", "payload": "/guide_repeat"}, {"title": "Xong rồi", "payload": "/guide_done"},
              {"title": "Gặp người hỗ trợ", "payload": "/request_human"}, {"title": "Dừng", "payload": "/guide_stop"}])
         meta(dispatcher, "guide_step", sources=[source_of(article)])
+        return []
+
+    @staticmethod
+    async def without_guide(dispatcher, tracker, addr) -> list:
+        text = tracker.latest_message.get("text") or ""
+        if asks_a_question(text):
+            return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
+        last = tracker.get_slot("last_article")
+        article = await api.article(last) if last else None
+        human = {"title": "Gặp người hỗ trợ", "payload": "/request_human"}
+        if article and article.get("steps"):
+            say(dispatcher, addr, f"Không sao ạ. Mình làm lại từng bước nhé: {article['title']}.",
+                [{"title": "Hướng dẫn từng bước", "payload": f'/start_guide{{"article_id":"{article["id"]}"}}'}, human])
+            meta(dispatcher, "guide_step", sources=[source_of(article)])
+            return []
+        say(dispatcher, addr, "Không sao ạ. {Addr} đang làm việc gì mà chưa được? Nhắn cho tôi tên việc đó, ví dụ "
+                              "\"không nhận được mã OTP khi đăng nhập VNeID\", tôi sẽ chỉ cách.", [human])
+        meta(dispatcher, "guide_step")
         return []
 
 
@@ -464,8 +524,11 @@ class ActionCourse(BaseAction):
         group = entity(tracker, "group") or tracker.get_slot("learner_group")
         answers = dict(tracker.get_slot("placement_answers") or {})
         step = placement or entity(tracker, "placement")  # a placement button: start, yes, no or stop
+        previous = tracker.get_slot("course_query") or ""
         if query.startswith("/") or placement:  # a button or a typed yes/no: suggest from what they asked before
-            query = tracker.get_slot("course_query") or ""
+            query = previous
+        elif (unsure_guess(tracker) or intent_of(tracker)) == "tell_group":  # "bác làm ruộng", after what they asked
+            query = f"{previous} {query}".strip()
         if step in ("start", "yes", "no"):
             questions = (await api.courses("", group) or {}).get("placement") or []
             if step != "start" and len(answers) < len(questions):
@@ -502,7 +565,7 @@ class ActionCourse(BaseAction):
         meta(dispatcher, "course")
         return [SlotSet("learner_group", group), SlotSet("learner_level", level), SlotSet("placement_answers", answers),
                 SlotSet("courses_seen", list(dict.fromkeys(seen + [c["id"] for c in found["courses"]]))),
-                SlotSet("course_query", query or tracker.get_slot("course_query"))]
+                SlotSet("course_query", query or previous)]
 
 
 class ActionHandoff(BaseAction):

@@ -11,7 +11,9 @@ from retrieval.normalize import fold
 
 # A user who calls the bot "cháu"/"con" or speaks of themself as "bác", "cô"... is addressed so.
 SELF_WORDS = {"bác": "bác", "cô": "cô", "chú": "chú", "ông": "ông", "bà": "bà", "anh": "anh", "chị": "chị"}
-ELDER_CALLS = re.compile(r"\b(cháu|con)\s+(ơi|à|nhé|giúp|xem|chỉ)|\bchào\s+(cháu|con)\b", re.I)
+ELDER_CALLS = re.compile(r"\b(cháu|con)\s+(ơi|à|ạ|nhé|giúp|xem|chỉ|cho)\b|\bchào\s+(cháu|con)\b", re.I)
+# "ông nội em", "bà tôi", "anh ấy": someone else, not the user.
+NOT_SELF_AFTER = {"ơi", "oi", "nội", "ngoại", "ấy", "xã", "nhà", "tôi", "em", "mình", "cháu"}
 # Typed without accents, only "bac" is surely "bác": "co", "chu", "chi", "anh" are as often "có",
 # "chữ", "chỉ", "anh (ấy)".
 ELDER_CALLS_UNACCENTED = re.compile(r"\b(chau|con)\s+oi\b|\bchau\s+(a|nhe|giup|xem|chi)\b|\bchao\s+(chau|con)\b", re.I)
@@ -73,7 +75,7 @@ def address_of(tracker: Tracker) -> str:
     text = (tracker.latest_message.get("text") or "").strip()
     words = re.findall(r"\w+", text.lower())[:3]
     for word, after in zip(words[:2], words[1:] + [""]):
-        if word in SELF_WORDS and after not in ("ơi", "oi"):  # "anh ơi" calls the bot, it is not the user
+        if word in SELF_WORDS and after not in NOT_SELF_AFTER:  # "anh ơi" calls the bot, it is not the user
             return SELF_WORDS[word]
     unaccented = fold(text) == text
     if ELDER_CALLS.search(text) or unaccented and ("bac" in words or ELDER_CALLS_UNACCENTED.search(text)):

@@ -16,6 +16,8 @@ def address(text, before=None):
     ("bac muon dat lich kham", "bác"), ("chau oi giup voi", "bác"), ("chua on chau a", "bác"),  # no accents
     ("anh ơi cho em hỏi", "bạn"), ("anh oi cho em hoi", "bạn"),  # "anh ơi" calls the bot
     ("co ai biet khong", "bạn"), ("chi toi cach dang nhap", "bạn"),  # "có", "chỉ", not "cô", "chị"
+    ("Cháu cho bác hỏi, thẻ căn cước rơi mất rồi", "bác"), ("xong rồi cháu ạ", "bác"),
+    ("Ông nội em nhận được tin nhắn này", "bạn"), ("bà tôi bị lừa mất tiền", "bạn"),  # someone else
 ])
 def test_address_of_a_message(text, expected):
     assert address(text) == expected

@@ -208,3 +208,58 @@ def test_yes_or_no_typed_to_a_placement_question_answers_it(monkeypatch):
     # the same word with no placement question just asked is small talk
     assert reply_to(monkeypatch, "có", NO_SIGN, found(HOWTO_ARTICLE), "affirm", action=actions.ActionSmalltalk)[0] == \
         "smalltalk"
+
+
+def test_not_yet_with_no_guide_running_offers_the_last_answer_step_by_step_or_asks_what_is_being_done(monkeypatch):
+    async def article(article_id):
+        return dict(HOWTO_ARTICLE, steps=["Mở VNeID.", "Bấm Quên mật khẩu."])
+
+    monkeypatch.setattr(actions.api, "article", article)
+    kind, messages, _ = reply_to(monkeypatch, "bác bấm mãi không được", NO_SIGN, found(), "guide_not_yet",
+                                 action=actions.ActionGuideHelp, slots={"last_article": HOWTO_ARTICLE["id"]})
+    assert kind == "guide_step" and HOWTO_ARTICLE["title"] in messages[0]["text"]
+    assert messages[0]["buttons"][0]["payload"] == '/start_guide{"article_id":"vneid-quen-mat-khau"}'
+    kind, messages, _ = reply_to(monkeypatch, "app báo lỗi hoài", NO_SIGN, found(), "guide_not_yet",
+                                 action=actions.ActionGuideHelp)
+    assert kind == "guide_step" and "đang làm việc gì" in messages[0]["text"]
+    question = "bác làm theo mà không nhận được mã để lấy lại mật khẩu vneid thì phải làm sao?"
+    kind, messages, _ = reply_to(monkeypatch, question, NO_SIGN, found(HOWTO_ARTICLE), "guide_not_yet",
+                                 action=actions.ActionGuideHelp)
+    assert kind == "answer" and HOWTO_ARTICLE["body"] in messages[0]["text"]
+
+
+def test_after_thumbs_down_any_typed_reply_is_what_was_missing_and_another_article_it_names_is_answered(monkeypatch):
+    recorded = []
+
+    async def feedback(sender, channel, value, article_id, missing=None):
+        recorded.append(missing)
+
+    monkeypatch.setattr(actions.api, "feedback", feedback)
+    asked = {"awaiting_feedback": True, "last_article": SCAM_ARTICLE["id"]}
+    kind, _, _ = reply_to(monkeypatch, "chưa rõ phải bấm vào mục nào", NO_SIGN, found(HOWTO_ARTICLE), "guide_not_yet",
+                          action=actions.ActionGuideHelp, slots=asked)
+    assert kind == "feedback" and recorded == ["chưa rõ phải bấm vào mục nào"]
+    text = "nếu quên mật khẩu vneid thì lấy lại thế nào"  # no "?", but another article answers it surely
+    kind, messages, _ = reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE, confident=True), slots=asked)
+    assert kind == "answer" and recorded[-1] == text and HOWTO_ARTICLE["body"] in messages[1]["text"]
+    # the article just found wanting is not given again; a request for a person is not feedback
+    assert reply_to(monkeypatch, "thiếu phần lừa qua điện thoại", NO_SIGN, found(SCAM_ARTICLE, confident=True),
+                    slots=asked)[0] == "feedback"
+    assert reply_to(monkeypatch, "cho tôi gặp người thật", NO_SIGN, found(), "request_human",
+                    action=actions.ActionHandoff, slots=asked)[0] == "handoff"
+
+
+def test_asking_for_a_procedure_step_by_step_starts_its_guide(monkeypatch):
+    guided = dict(HOWTO_ARTICLE, steps=["Mở VNeID.", "Bấm Quên mật khẩu."])
+    kind, messages, _ = reply_to(monkeypatch, "chỉ mình từng bước lấy lại mật khẩu vneid", NO_SIGN, found(guided))
+    assert kind == "guide_step" and "Bước 1/2: Mở VNeID." in messages[1]["text"]
+    assert reply_to(monkeypatch, "lấy lại mật khẩu vneid", NO_SIGN, found(guided))[0] == "answer"
+
+    async def article(article_id):
+        return guided if article_id == guided["id"] else None
+
+    monkeypatch.setattr(actions.api, "article", article)
+    kind, messages, _ = reply_to(monkeypatch, "hướng dẫn từng bước lấy lại mật khẩu vneid", NO_SIGN,
+                                 found(guided, confident=True), "start_guide", action=actions.ActionGuideStart,
+                                 slots={"last_article": "vneid-doi-so-dien-thoai"})
+    assert kind == "guide_step" and "Bước 1/2" in messages[1]["text"]
