@@ -272,10 +272,15 @@ def test_thumbs_down_records_what_was_missing(stack):
     assert any(b["payload"] == "/feedback_down" for m in answer["messages"] for b in m.get("buttons", []))
     ask = chat(stack, sender, "/feedback_down")
     assert ask["kind"] == "feedback"
-    done = chat(stack, sender, "tôi cần biết đổi passcode ở mục nào")
-    assert done["kind"] == "feedback"
+    done = chat(stack, sender, "tôi cần biết đổi passcode ở mục nào")  # filed, and another article answers it
+    assert done["kind"] == "answer" and "đã ghi lại" in text_of(done)
+    assert done["sources"][0]["id"] != answer["sources"][0]["id"]
+    also = chat(stack, sender, "/feedback_down")
+    assert also["kind"] == "feedback"
+    assert chat(stack, sender, "thiếu hình minh họa, bác đọc khó hiểu quá")["kind"] == "feedback"
     rows = db(stack).execute("select text from unanswered where sender=? and reason='thumbs_down'", (sender,)).fetchall()
-    assert rows and "đổi passcode" in rows[0][0]
+    texts = " | ".join(text for text, in rows)
+    assert "đổi passcode" in texts and "hình minh họa" in texts
 
 
 def test_form_of_address_follows_the_user(stack):
