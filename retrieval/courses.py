@@ -18,7 +18,7 @@ LEVELS = ("co-ban", "trung-binh", "nang-cao")
 # Words that tell a learner's group when they describe themselves.
 GROUP_WORDS = {
     "civil_servant": ["công chức", "viên chức", "cán bộ", "cong chuc", "vien chuc", "can bo"],
-    "student": ["học sinh", "sinh viên", "hoc sinh", "sinh vien", "đoàn viên", "doan vien"],
+    "student": ["học sinh", "sinh viên", "hoc sinh", "sinh vien", "sv", "đoàn viên", "doan vien"],
     "worker": ["công nhân", "người lao động", "doanh nghiệp", "cong nhan", "nguoi lao dong", "doanh nghiep"],
     # Looked for last: "chú là công nhân về hưu" is a worker.
     "citizen": ["người dân", "dân thường", "nông dân", "làm ruộng", "làm nông", "nội trợ", "hưu trí", "về hưu",
@@ -82,8 +82,9 @@ class Catalogue:
         return matched or ranked[:k]
 
     def level_from(self, answers: dict[str, bool]) -> str | None:
-        """The level the placement answers suggest: "yes" to most questions is a higher level."""
+        """The level the placement answers suggest: "yes" to most questions is a higher level. A
+        question left unanswered (the learner stopped early) counts as "not yet"."""
         if not answers:
             return None
-        share = sum(answers.values()) / len(answers)
+        share = sum(answers.values()) / max(len(answers), len(self.placement))
         return LEVELS[0] if share < 0.5 else LEVELS[1] if share < 0.84 else LEVELS[2]

@@ -25,7 +25,7 @@ NAPAS_PREFIX = "9704"
 _CARD_WORD = re.compile(r"\bthẻ\b", re.I)  # as typed: folded, "the" is also English
 _CARD_WORDS_FOLDED = re.compile(r"\b(so the|the atm|the ngan hang|the tin dung|the ghi no|atm|visa|mastercard|card|napas)\b",
                                 re.I)
-_ID12 = re.compile(r"(?<!\d)\d{3}(?:[ .]?\d{3}){3}(?!\d)")  # typed whole or in groups: 001 092 012 345
+_ID12 = re.compile(r"(?<![\d+])\d{3}(?:[ .]?\d{3}){3}(?!\d)")  # whole or in groups: 001 092 012 345; "+63…" is a phone
 _PHONE = re.compile(r"(?<![\w+])(\+?84|0)(\d[ .]?){8,10}\d(?!\d)|(?<!\w)(\+|00)\d{2,4}[ .]?(\d[ .]?){5,11}\d(?!\d)")
 _ACCOUNT = re.compile(r"\b(stk|số tài khoản|so tai khoan|tài khoản số|tai khoan so)\b[^\d\n]{0,15}(\d[\d ]{5,18}\d)", re.I)
 _OTP_CONTEXT = re.compile(r"\b(otp|mã|ma|code|xác thực|xac thuc|xác nhận|xac nhan|kích hoạt|kich hoat)\b", re.I)
@@ -100,6 +100,7 @@ def mask(text: str) -> Masked:
     text = sub(_ID12, ID_MASK, "id_number", text)
     text = sub(_ACCOUNT, lambda m: m.group(0).replace(m.group(2), ACCOUNT_MASK), "account_number", text)
     text = sub(_PHONE, lambda m: _keep_prefix(m.group(0)), "phone", text)
-    if _OTP_CONTEXT.search(fold(text)) or _OTP_CONTEXT.search(text):
+    # A code beside words about codes, or a message that is a code and nothing else ("739204")
+    if _OTP_CONTEXT.search(fold(text)) or _OTP_CONTEXT.search(text) or _SHORT_CODE.fullmatch(text.strip(" .!")):
         text = sub(_SHORT_CODE, otp, "otp", text)
     return Masked(text, found)

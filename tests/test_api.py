@@ -121,15 +121,19 @@ def test_courses_follow_the_placement_and_skip_those_already_suggested(client):
     following = client.post("/api/courses", json={"query": "", "group": "citizen", "level": "co-ban",
                                                   "exclude": [c["id"] for c in courses]}).json()["courses"]
     assert following and not {c["id"] for c in following} & {c["id"] for c in courses}
-    advanced = client.post("/api/courses", json={"query": "", "placement": {"an-toan": True, "ung-dung-ai": True}})
+    domains = [q["domain"] for q in first.json()["placement"]]
+    advanced = client.post("/api/courses", json={"query": "", "placement": {d: True for d in domains}})
     assert advanced.json()["level"] == "nang-cao"
+    stopped = client.post("/api/courses", json={"query": "", "placement": {domains[0]: True}})
+    assert stopped.json()["level"] == "co-ban"  # one "yes", then the learner stopped: the rest count as "not yet"
     assert client.post("/api/courses", json={"placement": {"an-toan": "có"}}).status_code == 422
 
 
 def test_a_learner_of_a_known_group_is_not_offered_another_groups_course(client):
-    anyone = client.post("/api/courses", json={"query": "tôi muốn học kỹ năng số"}).json()["courses"]
-    assert any(c["audience"] == ["worker"] for c in anyone)  # the words match a course for workers
-    citizen = client.post("/api/courses", json={"query": "tôi muốn học kỹ năng số", "group": "citizen"}).json()
+    anyone = client.post("/api/courses", json={"query": "muốn học bồi dưỡng kỹ năng số"}).json()["courses"]
+    assert any(c["audience"] == ["civil_servant"] for c in anyone)  # the words match a course for civil servants
+    citizen = client.post("/api/courses", json={"query": "muốn học bồi dưỡng kỹ năng số", "group": "citizen"}).json()
     assert citizen["courses"] and all("citizen" in c["audience"] for c in citizen["courses"])
     typed = client.post("/api/courses", json={"query": "muốn học dùng zalo, bác là dân thường thôi, làm ruộng"}).json()
     assert typed["group"] == "citizen" and any("zalo" in c["title"].lower() for c in typed["courses"])
+    assert client.post("/api/courses", json={"query": "e la sv nam nhat"}).json()["group"] == "student"

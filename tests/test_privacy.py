@@ -29,12 +29,16 @@ def test_codes_and_id_numbers_typed_in_groups_are_masked():
     assert "582" not in m.text and "917" not in m.text and m.found == ["otp"]
     m = mask("cccd của tôi là 001 092 012 345, kiểm tra giúp")
     assert "012 345" not in m.text and m.found == ["id_number"] and m.has_secret
+    m = mask("739204")  # the code alone, typed at the step that asks for it
+    assert m.text == OTP_MASK and m.has_secret
+    m = mask("Có số +639171234567 nhắn Zalo bảo tôi trúng thưởng")  # a foreign phone number, not an ID
+    assert m.found == ["phone"] and "+639" in m.text and not m.has_secret
 
 
 def test_a_year_or_a_hotline_beside_the_word_ma_is_not_a_code():
     for text in ("Bác sinh năm 1958, quên mã passcode VNeID rồi làm thế nào",
                  "gọi 1900 0368 thì bấm phím mấy, mã passcode bác chưa lấy lại được",
-                 "từ 2025 mã định danh thay cho mã số thuế à"):
+                 "từ 2025 mã định danh thay cho mã số thuế à", "2025"):
         assert mask(text).text == text and not mask(text).found
     assert mask("mã xác thực là 2024").found == ["otp"]  # right after "là", it is a code
 

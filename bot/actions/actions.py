@@ -15,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import gateway_api as api
 from retrieval.normalize import fold
 from actions.replies import (DEFAULT_HOTLINE, EMPTY_PROMPT, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND,
-                             PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, meta, say, source_of)
+                             PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, meta, say, source_of,
+                             speaks_to_reader)
 
 FAILURES_BEFORE_HANDOFF = 2
 SCAM_TOPIC = "scam"
@@ -25,6 +26,10 @@ FOLLOW_UP_WORDS = 8  # a message this short may lean on the last answer: "thế 
 FOLLOW_UP_INTENTS = {"ask_question", "check_scam", "out_of_scope"}  # what a follow-up question is taken for
 NOT_FEEDBACK_INTENTS = {"request_human", "share_personal_data", "check_scam", "greet", "goodbye", "thanks", "feedback_up"}
 STEP_BY_STEP = re.compile(r"\b(tung buoc|step by step)\b")  # asked for a guide, in folded text
+# Asking which document the last answer rests on (folded text).
+LEGAL_BASIS_ASKED = re.compile(r"\b(van ban nao|van ban gi|quy dinh nao|quy dinh o dau|luat nao|nghi dinh nao|thong tu nao|"
+                               r"quyet dinh nao|can cu (vao )?(dau|nao|gi)|co so phap ly|theo (van ban|quy dinh|luat) nao)\b")
+EFFECTIVE_DATE_ASKED = re.compile(r"\b(hieu luc|ap dung) (tu )?(khi nao|bao gio|ngay nao|luc nao)\b")
 SURE_OFF_TOPIC = 0.8  # the classifier's confidence in out_of_scope above which a message is not a follow-up
 
 
@@ -124,7 +129,9 @@ class BaseAction(Action, metaclass=abc.ABCMeta):
             events = await record_missing(dispatcher, tracker, addr)
         else:
             events = await self.act(dispatcher, tracker, addr)
-        return [SlotSet("address", addr), *events]
+        # "what was missing?" is asked of the next message only
+        asked = [SlotSet("awaiting_feedback", False)] if tracker.get_slot("awaiting_feedback") else []
+        return [SlotSet("address", addr), *asked, *events]
 
     @abc.abstractmethod
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, addr: str) -> list:
@@ -145,7 +152,7 @@ async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, add
     """The article's text, its source and legal basis, a close alternative, an offer to guide step by
     step, and the feedback question."""
     basis = f"\nCăn cứ: {found['legal_basis']}" if found.get("legal_basis") else ""
-    say(dispatcher, addr, f"{found['body']}\n\n(Nguồn: {found['title']}){basis}")
+    say(dispatcher, addr, f"{found['body']}\n\n(Nguồn: {found['title']}){basis}", readdress=speaks_to_reader(found))
     events: list = [SlotSet("last_article", found["id"]), SlotSet("subject", found["title"]), SlotSet("failures", 0)]
     guide, step = tracker.get_slot("guide_article"), int(tracker.get_slot("guide_step") or 0)
     if guide and guide != found["id"]:
@@ -187,6 +194,20 @@ async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict
     return [SlotSet("subject", f"Lừa đảo {pattern['name'].lower()}" if pattern else "Lừa đảo qua mạng")]
 
 
+async def basis_asked(tracker: Tracker, text: str) -> dict | None:
+    """The last answer's article, when a short follow-up asks which document it rests on ("văn bản nào
+    quy định?") or since when it applies, and the article's legal basis says."""
+    folded, last = fold(text).lower(), tracker.get_slot("last_article")
+    if not last or named_topic(tracker) or len(text.split()) > FOLLOW_UP_WORDS:
+        return None
+    asks_document, asks_date = LEGAL_BASIS_ASKED.search(folded), EFFECTIVE_DATE_ASKED.search(folded)
+    if not (asks_document or asks_date):
+        return None
+    article = await api.article(last)
+    basis = (article or {}).get("legal_basis") or ""
+    return article if basis and (asks_document or "hiệu lực" in basis) else None
+
+
 async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool,
                           found: dict | None = None) -> list:
     """A scam warning when the text shows scam signs (or asks about one that search cannot answer),
@@ -196,6 +217,11 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
     if not re.search(r"\w", text):  # "?", "...": nothing asked yet, so not a failed attempt either
         say(dispatcher, addr, EMPTY_PROMPT)
         meta(dispatcher, "fallback", fallback=True)
+        return []
+    article = await basis_asked(tracker, text)
+    if article:
+        say(dispatcher, addr, f"Căn cứ: {article['legal_basis']}\n(Nguồn: {article['title']})")
+        meta(dispatcher, "answer", sources=[source_of(article)])
         return []
     report = await api.scam_check(text)
     if report and report["suspicious"]:
@@ -305,7 +331,7 @@ class ActionChooseArticle(BaseAction):
 
 async def send_step(dispatcher, addr: str, article: dict, step: int) -> None:
     steps = article["steps"]
-    say(dispatcher, addr, f"Bước {step + 1}/{len(steps)}: {steps[step]}", GUIDE_BUTTONS)
+    say(dispatcher, addr, f"Bước {step + 1}/{len(steps)}: {steps[step]}", GUIDE_BUTTONS, readdress=speaks_to_reader(article))
     meta(dispatcher, "guide_step", sources=[source_of(article)])
 
 
@@ -402,7 +428,8 @@ class ActionGuideHelp(GuideAction):
                               "Kiểm tra mạng, chữ trên màn hình, rồi làm lại đúng từng chữ.\n"
                               f"Nếu vẫn chưa được: {hotline}",
             [{"title": "Nói lại", "payload": "/guide_repeat"}, {"title": "Xong rồi", "payload": "/guide_done"},
-             {"title": "Gặp người hỗ trợ", "payload": "/request_human"}, {"title": "Dừng", "payload": "/guide_stop"}])
+             {"title": "Gặp người hỗ trợ", "payload": "/request_human"}, {"title": "Dừng", "payload": "/guide_stop"}],
+            readdress=speaks_to_reader(article))
         meta(dispatcher, "guide_step", sources=[source_of(article)])
         return []
 

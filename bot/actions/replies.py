@@ -7,16 +7,19 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from retrieval.audience import SCRIPT_TOPIC
 from retrieval.normalize import fold
 
 # A user who calls the bot "cháu"/"con" or speaks of themself as "bác", "cô"... is addressed so.
 SELF_WORDS = {"bác": "bác", "cô": "cô", "chú": "chú", "ông": "ông", "bà": "bà", "anh": "anh", "chị": "chị"}
 ELDER_CALLS = re.compile(r"\b(cháu|con)\s+(ơi|à|ạ|nhé|giúp|xem|chỉ|cho)\b|\bchào\s+(cháu|con)\b", re.I)
 # "ông nội em", "bà tôi", "anh ấy": someone else, not the user.
-NOT_SELF_AFTER = {"ơi", "oi", "nội", "ngoại", "ấy", "xã", "nhà", "tôi", "em", "mình", "cháu"}
+# "anh cho em hỏi": the bot is "anh".
+NOT_SELF_AFTER = {"ơi", "oi", "cho", "nội", "ngoại", "ấy", "xã", "nhà", "tôi", "em", "mình", "cháu"}
 # Typed without accents, only "bac" is surely "bác": "co", "chu", "chi", "anh" are as often "có",
 # "chữ", "chỉ", "anh (ấy)".
-ELDER_CALLS_UNACCENTED = re.compile(r"\b(chau|con)\s+oi\b|\bchau\s+(a|nhe|giup|xem|chi)\b|\bchao\s+(chau|con)\b", re.I)
+ELDER_CALLS_UNACCENTED = re.compile(r"\b(chau|con)\s+oi\b|\bchau\s+(a|nhe|giup|xem|chi)\b|\bchao\s+(chau|con)\b"
+                                    r"|\b(cho|giup|bao)\s+bac\b|\bbac\s+(muon|can|bi|quen|dang|khong|ko)\b", re.I)
 # The knowledge base speaks to "bác"; "bác sĩ" (doctor) is not a form of address.
 KB_ADDRESS = re.compile(r"\b([Bb])ác\b(?!\s+sĩ)")
 
@@ -77,22 +80,30 @@ def address_of(tracker: Tracker) -> str:
     for word, after in zip(words[:2], words[1:] + [""]):
         if word in SELF_WORDS and after not in NOT_SELF_AFTER:  # "anh ơi" calls the bot, it is not the user
             return SELF_WORDS[word]
-    unaccented = fold(text) == text
+    plain = text.replace("đ", "d").replace("Đ", "D")  # "sđt" in a message typed without accents
+    unaccented = fold(plain) == plain
     if ELDER_CALLS.search(text) or unaccented and ("bac" in words or ELDER_CALLS_UNACCENTED.search(text)):
         return "bác"
     return tracker.get_slot("address") or "bạn"
 
 
-def speak(text: str, addr: str) -> str:
-    """Fill {addr}/{Addr} and re-address knowledge-base text written for "bác"."""
+def speak(text: str, addr: str, readdress: bool = True) -> str:
+    """Fill {addr}/{Addr} and re-address knowledge-base text written for "bác" (not in a volunteer's
+    script, where "bác" is the elder being helped)."""
     text = text.replace("{addr}", addr).replace("{Addr}", addr.capitalize())
-    if addr != "bác":
+    if addr != "bác" and readdress:
         text = KB_ADDRESS.sub(lambda m: addr.capitalize() if m.group(1) == "B" else addr, text)
     return text
 
 
-def say(dispatcher: CollectingDispatcher, addr: str, text: str, buttons: list | None = None) -> None:
-    dispatcher.utter_message(text=speak(text, addr), buttons=buttons or [])
+def say(dispatcher: CollectingDispatcher, addr: str, text: str, buttons: list | None = None,
+        readdress: bool = True) -> None:
+    dispatcher.utter_message(text=speak(text, addr, readdress), buttons=buttons or [])
+
+
+def speaks_to_reader(article: dict) -> bool:
+    """Whether the article's "bác" is its reader; in a volunteer's script it is the elder they help."""
+    return article.get("topic") != SCRIPT_TOPIC
 
 
 def meta(dispatcher: CollectingDispatcher, kind: str, **fields: Any) -> None:

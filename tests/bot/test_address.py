@@ -18,6 +18,8 @@ def address(text, before=None):
     ("co ai biet khong", "bạn"), ("chi toi cach dang nhap", "bạn"),  # "có", "chỉ", not "cô", "chị"
     ("Cháu cho bác hỏi, thẻ căn cước rơi mất rồi", "bác"), ("xong rồi cháu ạ", "bác"),
     ("Ông nội em nhận được tin nhắn này", "bạn"), ("bà tôi bị lừa mất tiền", "bạn"),  # someone else
+    ("Anh cho em hỏi, bộ phận một cửa", "bạn"),  # "anh cho em": the bot is "anh"
+    ("bac muon doi sđt tren vneid", "bác"), ("hom qua co thang goi dien cho bac xung la cong an", "bác"),
 ])
 def test_address_of_a_message(text, expected):
     assert address(text) == expected

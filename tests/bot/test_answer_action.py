@@ -263,3 +263,45 @@ def test_asking_for_a_procedure_step_by_step_starts_its_guide(monkeypatch):
                                  found(guided, confident=True), "start_guide", action=actions.ActionGuideStart,
                                  slots={"last_article": "vneid-doi-so-dien-thoai"})
     assert kind == "guide_step" and "Bước 1/2" in messages[1]["text"]
+
+
+def test_what_was_missing_is_asked_of_the_next_message_only(monkeypatch):
+    async def article(article_id):
+        return dict(HOWTO_ARTICLE, steps=["Mở VNeID.", "Bấm Quên mật khẩu."])
+
+    monkeypatch.setattr(actions.api, "article", article)
+    events = slots_set(actions.ActionGuideStart, "/start_guide", "start_guide", 1.0,
+                       {"awaiting_feedback": True, "last_article": HOWTO_ARTICLE["id"]})
+    assert events["awaiting_feedback"] is False and events["guide_article"] == HOWTO_ARTICLE["id"]
+    assert slots_set(actions.ActionFeedback, "/feedback_down", "feedback_down", 1.0,
+                     {"awaiting_feedback": True})["awaiting_feedback"] is True
+
+
+def test_a_volunteers_script_keeps_its_bac_for_the_elder_being_helped(monkeypatch):
+    script = dict(HOWTO_ARTICLE, id="volunteer-kich-ban-quen-mat-khau-vneid", topic="volunteer",
+                  body="Nhờ bác mở VNeID, bạn không nhìn mã OTP.")
+    _, messages, _ = reply_to(monkeypatch, "tnv chỉ bà con lấy lại mật khẩu vneid", NO_SIGN, found(script))
+    assert "Nhờ bác mở VNeID" in messages[0]["text"]
+    _, messages, _ = reply_to(monkeypatch, "lấy lại mật khẩu vneid", NO_SIGN,
+                              found(dict(HOWTO_ARTICLE, body="Bác bấm Quên mật khẩu.")))
+    assert messages[0]["text"].startswith("Bạn bấm Quên mật khẩu.")
+
+
+def test_which_document_a_short_follow_up_asks_for_is_the_last_answers_legal_basis(monkeypatch):
+    basis = {"legal_basis": "Nghị định 69/2024/NĐ-CP"}
+
+    async def article(article_id):
+        return dict(HOWTO_ARTICLE, **basis)
+
+    monkeypatch.setattr(actions.api, "article", article)
+    answered, elsewhere = {"last_article": HOWTO_ARTICLE["id"]}, found(SCAM_ARTICLE, confident=True)
+    kind, messages, _ = reply_to(monkeypatch, "văn bản nào quy định", NO_SIGN, elsewhere, slots=answered)
+    assert kind == "answer" and messages[0]["text"].startswith("Căn cứ: Nghị định 69/2024/NĐ-CP")
+    # no answer before it: searched as it is
+    assert SCAM_ARTICLE["body"] in reply_to(monkeypatch, "van ban nao quy dinh", NO_SIGN, elsewhere)[1][0]["text"]
+    # since when: only a basis that tells when it took effect answers it
+    assert SCAM_ARTICLE["body"] in reply_to(monkeypatch, "hiệu lực từ khi nào", NO_SIGN, elsewhere,
+                                            slots=answered)[1][0]["text"]
+    basis["legal_basis"] = "Nghị định 69/2024/NĐ-CP (hiệu lực 1/7/2024)"
+    assert "hiệu lực 1/7/2024" in reply_to(monkeypatch, "hiệu lực từ khi nào", NO_SIGN, elsewhere,
+                                           slots=answered)[1][0]["text"]
