@@ -13,7 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_api as api
-from retrieval.normalize import fold
+from retrieval.normalize import fold, normalize
 from actions.replies import (DEFAULT_HOTLINE, EMPTY_PROMPT, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND,
                              PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, meta, say, source_of,
                              speaks_to_reader)
@@ -68,17 +68,26 @@ def topic_of(tracker: Tracker) -> str:
     return named_topic(tracker) or (tracker.get_slot("last_article") or "").split("-")[0]
 
 
+def word_pairs(text: str) -> set[str]:
+    """Pairs of neighbouring words, folded, teencode expanded: "stk" gives "so tai", "tai khoan"."""
+    folded = [fold(w) for w in normalize(text)]
+    return {f"{a} {b}" for a, b in zip(folded, folded[1:])}
+
+
 async def search_in_context(tracker: Tracker, text: str) -> dict | None:
     """The search for the text. A short question the search is unsure of ("thế giờ tôi phải làm gì",
     "mất bao lâu") is searched again after the subject of the last answer or scam warning, unless the
-    classifier is sure it is off-topic: with the subject in front, any text finds the last article."""
+    classifier is sure it is off-topic, or the message names the subject of the article it found (two
+    words of its title in a row): with the subject in front, any text finds the last article."""
     found = await api.search(text)
     subject = tracker.get_slot("subject")
     intent = tracker.latest_message.get("intent") or {}
     meant = unsure_guess(tracker) or intent.get("name")
     sure_off_topic = meant == "out_of_scope" and (intent.get("confidence") or 0) >= SURE_OFF_TOPIC
+    best = found["results"][0] if found and found["results"] and not found["abstained"] else None
+    names_its_own = bool(best and word_pairs(text) & word_pairs(best["title"]))  # "thế mật khẩu phải mấy ký tự"
     if (not subject or (found and found.get("confident")) or meant not in FOLLOW_UP_INTENTS or sure_off_topic
-            or named_topic(tracker) or len(text.split()) > FOLLOW_UP_WORDS):
+            or named_topic(tracker) or len(text.split()) > FOLLOW_UP_WORDS or names_its_own):
         return found
     in_context = await api.search(f"{subject}. {text}")
     return in_context if in_context and in_context.get("confident") else found
@@ -104,7 +113,11 @@ def typed_placement_answer(tracker: Tracker) -> str | None:
     if text.startswith("/") or asks_a_question(text) or not any(
             b in PLACEMENT_BUTTONS for b in buttons_just_offered(tracker)):
         return None
-    return PLACEMENT_REPLIES.get(unsure_guess(tracker) or intent_of(tracker) or "")
+    words = re.findall(r"\w+", fold(text).lower())
+    while len(words) > 1 and words[0] in POLITE_WORDS:  # "dạ chưa", "vâng, rồi ạ"
+        words = words[1:]
+    return (PLACEMENT_REPLIES.get(unsure_guess(tracker) or intent_of(tracker) or "")
+            or PLACEMENT_FIRST_WORDS.get(words[0] if words else ""))  # "có, bác vẫn gọi video cho con"
 
 
 def says_what_was_missing(tracker: Tracker) -> bool:
@@ -194,18 +207,16 @@ async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict
     return [SlotSet("subject", f"Lừa đảo {pattern['name'].lower()}" if pattern else "Lừa đảo qua mạng")]
 
 
-async def basis_asked(tracker: Tracker, text: str) -> dict | None:
-    """The last answer's article, when a short follow-up asks which document it rests on ("văn bản nào
-    quy định?") or since when it applies, and the article's legal basis says."""
+async def basis_asked(tracker: Tracker, text: str) -> tuple[dict, bool] | None:
+    """The last answer's article, and whether the date was asked, when a short follow-up asks which
+    document it rests on ("văn bản nào quy định?") or since when it applies ("áp dụng từ ngày nào");
+    only for an article that records a legal basis."""
     folded, last = fold(text).lower(), tracker.get_slot("last_article")
     if not last or named_topic(tracker) or len(text.split()) > FOLLOW_UP_WORDS:
         return None
     asks_document, asks_date = LEGAL_BASIS_ASKED.search(folded), EFFECTIVE_DATE_ASKED.search(folded)
-    if not (asks_document or asks_date):
-        return None
-    article = await api.article(last)
-    basis = (article or {}).get("legal_basis") or ""
-    return article if basis and (asks_document or "hiệu lực" in basis) else None
+    article = await api.article(last) if asks_document or asks_date else None
+    return (article, bool(asks_date)) if article and article.get("legal_basis") else None
 
 
 async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool,
@@ -218,9 +229,14 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         say(dispatcher, addr, EMPTY_PROMPT)
         meta(dispatcher, "fallback", fallback=True)
         return []
-    article = await basis_asked(tracker, text)
-    if article:
-        say(dispatcher, addr, f"Căn cứ: {article['legal_basis']}\n(Nguồn: {article['title']})")
+    asked = await basis_asked(tracker, text)
+    if asked:
+        article, asks_date = asked
+        since = ""
+        if asks_date and article.get("valid_from"):
+            year, month, day = str(article["valid_from"]).split("-")
+            since = f"Nội dung này áp dụng từ {int(day)}/{int(month)}/{year}.\n"
+        say(dispatcher, addr, f"{since}Căn cứ: {article['legal_basis']}\n(Nguồn: {article['title']})")
         meta(dispatcher, "answer", sources=[source_of(article)])
         return []
     report = await api.scam_check(text)
@@ -524,8 +540,12 @@ PLACEMENT_BUTTONS = [
     {"title": "Chưa", "payload": '/find_course{"placement":"no"}'},
     {"title": "Dừng", "payload": '/find_course{"placement":"stop"}'},
 ]
-# Typed answers to a placement question, by the intent they are classified as.
+# Typed answers to a placement question, by the intent they are classified as, else by their first
+# word (folded) after words of politeness.
 PLACEMENT_REPLIES = {"affirm": "yes", "guide_done": "yes", "deny": "no", "guide_not_yet": "no", "guide_stop": "stop"}
+PLACEMENT_FIRST_WORDS = {"co": "yes", "roi": "yes", "vang": "yes", "da": "yes", "chua": "no", "khong": "no",
+                         "ko": "no", "dung": "stop", "thoi": "stop"}
+POLITE_WORDS = {"da", "vang", "u", "uh", "ok"}
 LEVEL_NAMES = {"co-ban": "cơ bản", "trung-binh": "trung bình", "nang-cao": "nâng cao"}
 GROUP_BUTTONS = [
     {"title": "Người dân", "payload": '/tell_group{"group":"citizen"}'},
