@@ -30,6 +30,14 @@ STEP_BY_STEP = re.compile(r"\b(tung buoc|step by step)\b")  # asked for a guide,
 LEGAL_BASIS_ASKED = re.compile(r"\b(van ban nao|van ban gi|quy dinh nao|quy dinh o dau|luat nao|nghi dinh nao|thong tu nao|"
                                r"quyet dinh nao|can cu (vao )?(dau|nao|gi)|co so phap ly|theo (van ban|quy dinh|luat) nao)\b")
 EFFECTIVE_DATE_ASKED = re.compile(r"\b(hieu luc|ap dung) (tu )?(khi nao|bao gio|ngay nao|luc nao)\b")
+# Typed answers to a yes/no question, by the intent they are classified as, else by their first word
+# (folded) after words of politeness; a reply ending so is a question of its own.
+YES_NO_REPLIES = {"affirm": "yes", "guide_done": "yes", "feedback_up": "yes", "deny": "no", "guide_not_yet": "no",
+                  "feedback_down": "no", "guide_stop": "stop"}
+YES_NO_FIRST_WORDS = {"co": "yes", "roi": "yes", "vang": "yes", "da": "yes", "chua": "no", "khong": "no", "ko": "no",
+                      "dung": "stop", "thoi": "stop"}
+POLITE_WORDS = {"da", "vang", "u", "uh", "ok"}
+QUESTION_ENDINGS = {"khong", "ko", "k", "hong", "chua", "nao", "gi", "j", "sao"}
 SURE_OFF_TOPIC = 0.8  # the classifier's confidence in out_of_scope above which a message is not a follow-up
 
 
@@ -106,18 +114,20 @@ def buttons_just_offered(tracker: Tracker) -> list[dict]:
     return buttons
 
 
-def typed_placement_answer(tracker: Tracker) -> str | None:
-    """"có", "rồi", "chưa", "không", "dừng" typed instead of pressing a button of the placement question
-    just asked: yes, no or stop."""
+def typed_yes_no(tracker: Tracker, buttons: list[dict]) -> str | None:
+    """"có", "rồi", "chưa", "không", "dừng" typed instead of pressing one of the `buttons` just offered
+    (a placement question, or "Câu trả lời có giúp được … không?"): yes, no or stop. By the
+    classifier's reading, else by the first word of a short reply that is not itself a question
+    ("có, bác vẫn gọi video cho con", but not "có cách nào khác không")."""
     text = tracker.latest_message.get("text") or ""
-    if text.startswith("/") or asks_a_question(text) or not any(
-            b in PLACEMENT_BUTTONS for b in buttons_just_offered(tracker)):
+    if text.startswith("/") or asks_a_question(text) or not any(b in buttons for b in buttons_just_offered(tracker)):
         return None
     words = re.findall(r"\w+", fold(text).lower())
     while len(words) > 1 and words[0] in POLITE_WORDS:  # "dạ chưa", "vâng, rồi ạ"
         words = words[1:]
-    return (PLACEMENT_REPLIES.get(unsure_guess(tracker) or intent_of(tracker) or "")
-            or PLACEMENT_FIRST_WORDS.get(words[0] if words else ""))  # "có, bác vẫn gọi video cho con"
+    short_reply = len(words) == 1 or 1 < len(words) <= FOLLOW_UP_WORDS and words[-1] not in QUESTION_ENDINGS
+    return (YES_NO_REPLIES.get(unsure_guess(tracker) or intent_of(tracker) or "")
+            or (YES_NO_FIRST_WORDS.get(words[0]) if short_reply else None))
 
 
 def says_what_was_missing(tracker: Tracker) -> bool:
@@ -130,14 +140,18 @@ def says_what_was_missing(tracker: Tracker) -> bool:
 
 class BaseAction(Action, metaclass=abc.ABCMeta):
     """Every action knows how to address the user and remembers it. A typed answer to the question
-    just asked (a placement question, or what the answer missed after 👎) is taken as that answer,
-    whichever intent it was classified as."""
+    just asked (a placement question, "was it useful?", or what the answer missed after 👎) is taken
+    as that answer, whichever intent it was classified as."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         addr = address_of(tracker)
-        placement = typed_placement_answer(tracker)
+        placement = typed_yes_no(tracker, PLACEMENT_BUTTONS)
+        # during a guide, "tiếp đi" after a side answer is the guide's next step, not a verdict on the answer
+        verdict = None if placement or tracker.get_slot("guide_article") else typed_yes_no(tracker, FEEDBACK_BUTTONS)
         if placement:
             events = await ActionCourse().act(dispatcher, tracker, addr, placement)
+        elif verdict in ("yes", "no"):
+            events = await ActionFeedback().act(dispatcher, tracker, addr, "up" if verdict == "yes" else "down")
         elif says_what_was_missing(tracker):
             events = await record_missing(dispatcher, tracker, addr)
         else:
@@ -540,12 +554,6 @@ PLACEMENT_BUTTONS = [
     {"title": "Chưa", "payload": '/find_course{"placement":"no"}'},
     {"title": "Dừng", "payload": '/find_course{"placement":"stop"}'},
 ]
-# Typed answers to a placement question, by the intent they are classified as, else by their first
-# word (folded) after words of politeness.
-PLACEMENT_REPLIES = {"affirm": "yes", "guide_done": "yes", "deny": "no", "guide_not_yet": "no", "guide_stop": "stop"}
-PLACEMENT_FIRST_WORDS = {"co": "yes", "roi": "yes", "vang": "yes", "da": "yes", "chua": "no", "khong": "no",
-                         "ko": "no", "dung": "stop", "thoi": "stop"}
-POLITE_WORDS = {"da", "vang", "u", "uh", "ok"}
 LEVEL_NAMES = {"co-ban": "cơ bản", "trung-binh": "trung bình", "nang-cao": "nâng cao"}
 GROUP_BUTTONS = [
     {"title": "Người dân", "payload": '/tell_group{"group":"citizen"}'},
@@ -627,8 +635,9 @@ class ActionFeedback(BaseAction):
     def name(self) -> str:
         return "action_feedback"
 
-    async def act(self, dispatcher, tracker, addr) -> list[Any]:
-        value = "up" if tracker.latest_message.get("intent", {}).get("name") == "feedback_up" else "down"
+    async def act(self, dispatcher, tracker, addr, value: str | None = None) -> list[Any]:
+        """`value`: "up" or "down" from a typed yes or no (else the intent of the button tells)."""
+        value = value or ("up" if intent_of(tracker) == "feedback_up" else "down")
         await api.feedback(tracker.sender_id, channel_of(tracker), value, tracker.get_slot("last_article"))
         if value == "up":
             say(dispatcher, addr, "Cảm ơn {addr}! {Addr} cần hỏi gì thêm cứ nhắn nhé.")

@@ -213,6 +213,9 @@ def test_yes_or_no_typed_to_a_placement_question_answers_it(monkeypatch):
         kind, messages, _ = reply_to(monkeypatch, typed, NO_SIGN, found(HOWTO_ARTICLE), intent, ranking,
                                      action=actions.ActionSmalltalk, events=asked)
         assert kind == "course" and "Câu 2/2" in messages[0]["text"]
+    # a question of its own is not an answer to the placement question
+    assert reply_to(monkeypatch, "có khóa học nào về zalo không", NO_SIGN, found(HOWTO_ARTICLE), "find_course",
+                    events=asked)[0] == "answer"
     # the same word with no placement question just asked is small talk
     assert reply_to(monkeypatch, "có", NO_SIGN, found(HOWTO_ARTICLE), "affirm", action=actions.ActionSmalltalk)[0] == \
         "smalltalk"
@@ -307,3 +310,30 @@ def test_which_document_a_short_follow_up_asks_for_is_the_last_answers_legal_bas
     assert messages[0]["text"].startswith("Nội dung này áp dụng từ 15/12/2025.\nCăn cứ: Nghị định 282/2025/NĐ-CP")
     # no answer before it: searched as it is
     assert SCAM_ARTICLE["body"] in reply_to(monkeypatch, "van ban nao quy dinh", NO_SIGN, elsewhere)[1][0]["text"]
+
+
+def test_yes_or_no_typed_to_was_it_useful_is_feedback_and_a_question_is_not(monkeypatch):
+    recorded = []
+
+    async def feedback(sender, channel, value, article_id, missing=None):
+        recorded.append(value)
+
+    monkeypatch.setattr(actions.api, "feedback", feedback)
+    answered = [{"event": "bot", "text": "Câu trả lời có giúp được bác không?",
+                 "data": {"buttons": [{"title": "Hướng dẫn từng bước", "payload": "/start_guide"},
+                                      *actions.FEEDBACK_BUTTONS]}}]
+    assert reply_to(monkeypatch, "có", NO_SIGN, found(), "affirm", action=actions.ActionSmalltalk,
+                    events=answered)[0] == "feedback"
+    kind, messages, _ = reply_to(monkeypatch, "không", NO_SIGN, found(), "deny", action=actions.ActionSmalltalk,
+                                 events=answered)
+    assert kind == "feedback" and "còn thiếu gì" in messages[0]["text"] and recorded == ["up", "down"]
+    # during a guide, a yes after a side answer goes on with the guide
+    async def article(article_id):
+        return dict(HOWTO_ARTICLE, steps=["Mở VNeID.", "Bấm Quên mật khẩu."])
+
+    monkeypatch.setattr(actions.api, "article", article)
+    assert reply_to(monkeypatch, "tiếp đi cháu", NO_SIGN, found(), "guide_done", action=actions.ActionGuideNext,
+                    events=answered, slots={"guide_article": HOWTO_ARTICLE["id"], "guide_step": 0})[0] == "guide_step"
+    # a question of its own that starts with "có" is answered, not counted
+    assert reply_to(monkeypatch, "có cách nào khác không", NO_SIGN, found(HOWTO_ARTICLE), events=answered)[0] == \
+        "answer" and recorded == ["up", "down"]
