@@ -13,7 +13,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_api as api
-from retrieval.normalize import fold, normalize
+from retrieval.normalize import fold
+from retrieval.phrases import folded_phrase
 from actions.replies import (DEFAULT_HOTLINE, EMPTY_PROMPT, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND,
                              PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, meta, say, source_of,
                              speaks_to_reader)
@@ -66,6 +67,11 @@ def unsure_guess(tracker: Tracker) -> str | None:
                 None)
 
 
+def meant_intent(tracker: Tracker) -> str | None:
+    """The intent, or the classifier's best guess when it was too unsure to decide."""
+    return unsure_guess(tracker) or intent_of(tracker)
+
+
 def named_topic(tracker: Tracker) -> str | None:
     """The knowledge-base topic of the topic or platform named in the latest message."""
     return entity(tracker, "topic") or PLATFORM_TOPICS.get(entity(tracker, "platform") or "")
@@ -78,7 +84,7 @@ def topic_of(tracker: Tracker) -> str:
 
 def word_pairs(text: str) -> set[str]:
     """Pairs of neighbouring words, folded, teencode expanded: "stk" gives "so tai", "tai khoan"."""
-    folded = [fold(w) for w in normalize(text)]
+    folded = folded_phrase(text).split()
     return {f"{a} {b}" for a, b in zip(folded, folded[1:])}
 
 
@@ -89,9 +95,9 @@ async def search_in_context(tracker: Tracker, text: str) -> dict | None:
     words of its title in a row): with the subject in front, any text finds the last article."""
     found = await api.search(text)
     subject = tracker.get_slot("subject")
-    intent = tracker.latest_message.get("intent") or {}
-    meant = unsure_guess(tracker) or intent.get("name")
-    sure_off_topic = meant == "out_of_scope" and (intent.get("confidence") or 0) >= SURE_OFF_TOPIC
+    meant = meant_intent(tracker)
+    confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0
+    sure_off_topic = meant == "out_of_scope" and confidence >= SURE_OFF_TOPIC
     best = found["results"][0] if found and found["results"] and not found["abstained"] else None
     names_its_own = bool(best and word_pairs(text) & word_pairs(best["title"]))  # "thế mật khẩu phải mấy ký tự"
     if (not subject or (found and found.get("confident")) or meant not in FOLLOW_UP_INTENTS or sure_off_topic
@@ -102,31 +108,30 @@ async def search_in_context(tracker: Tracker, text: str) -> dict | None:
 
 
 def buttons_just_offered(tracker: Tracker) -> list[dict]:
-    """The buttons of the bot's turn before the latest message."""
-    events = list(tracker.events)
-    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    """The buttons of the bot's turn before the latest message (read back to the message before it)."""
     buttons: list[dict] = []
-    for event in reversed(events[:latest]):
-        if event.get("event") == "user":
+    users_seen = 0
+    for event in reversed(tracker.events):
+        users_seen += event.get("event") == "user"
+        if users_seen == 2:
             break
-        if event.get("event") == "bot":
+        if users_seen and event.get("event") == "bot":
             buttons += (event.get("data") or {}).get("buttons") or []
     return buttons
 
 
-def typed_yes_no(tracker: Tracker, buttons: list[dict]) -> str | None:
-    """"có", "rồi", "chưa", "không", "dừng" typed instead of pressing one of the `buttons` just offered
-    (a placement question, or "Câu trả lời có giúp được … không?"): yes, no or stop. By the
-    classifier's reading, else by the first word of a short reply that is not itself a question
+def typed_yes_no(tracker: Tracker) -> str | None:
+    """"có", "rồi", "chưa", "không", "dừng", typed as a reply to a yes/no question: yes, no or stop. By
+    the classifier's reading, else by the first word of a short reply that is not itself a question
     ("có, bác vẫn gọi video cho con", but not "có cách nào khác không")."""
     text = tracker.latest_message.get("text") or ""
-    if text.startswith("/") or asks_a_question(text) or not any(b in buttons for b in buttons_just_offered(tracker)):
+    if text.startswith("/") or asks_a_question(text):
         return None
     words = re.findall(r"\w+", fold(text).lower())
     while len(words) > 1 and words[0] in POLITE_WORDS:  # "dạ chưa", "vâng, rồi ạ"
         words = words[1:]
     short_reply = len(words) == 1 or 1 < len(words) <= FOLLOW_UP_WORDS and words[-1] not in QUESTION_ENDINGS
-    return (YES_NO_REPLIES.get(unsure_guess(tracker) or intent_of(tracker) or "")
+    return (YES_NO_REPLIES.get(meant_intent(tracker) or "")
             or (YES_NO_FIRST_WORDS.get(words[0]) if short_reply else None))
 
 
@@ -135,7 +140,7 @@ def says_what_was_missing(tracker: Tracker) -> bool:
     it was classified as, unless it asks for a person, shares a secret, tells of a scam or is small talk."""
     text = tracker.latest_message.get("text") or ""
     return (bool(tracker.get_slot("awaiting_feedback")) and not text.startswith("/")
-            and (unsure_guess(tracker) or intent_of(tracker)) not in NOT_FEEDBACK_INTENTS)
+            and meant_intent(tracker) not in NOT_FEEDBACK_INTENTS)
 
 
 class BaseAction(Action, metaclass=abc.ABCMeta):
@@ -145,13 +150,14 @@ class BaseAction(Action, metaclass=abc.ABCMeta):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
         addr = address_of(tracker)
-        placement = typed_yes_no(tracker, PLACEMENT_BUTTONS)
+        reply = typed_yes_no(tracker)
+        offered = buttons_just_offered(tracker) if reply else []
         # during a guide, "tiếp đi" after a side answer is the guide's next step, not a verdict on the answer
-        verdict = None if placement or tracker.get_slot("guide_article") else typed_yes_no(tracker, FEEDBACK_BUTTONS)
-        if placement:
-            events = await ActionCourse().act(dispatcher, tracker, addr, placement)
-        elif verdict in ("yes", "no"):
-            events = await ActionFeedback().act(dispatcher, tracker, addr, "up" if verdict == "yes" else "down")
+        verdict = reply in ("yes", "no") and FEEDBACK_BUTTONS[0] in offered and not tracker.get_slot("guide_article")
+        if PLACEMENT_BUTTONS[0] in offered:
+            events = await ActionCourse().act(dispatcher, tracker, addr, reply)
+        elif verdict:
+            events = await ActionFeedback().act(dispatcher, tracker, addr, "up" if reply == "yes" else "down")
         elif says_what_was_missing(tracker):
             events = await record_missing(dispatcher, tracker, addr)
         else:
@@ -315,9 +321,8 @@ async def record_missing(dispatcher: CollectingDispatcher, tracker: Tracker, add
     another = bool(found and found.get("confident") and found["results"][0]["id"] != tracker.get_slot("last_article"))
     if not (asks_a_question(text) or another):
         meta(dispatcher, "feedback")
-        return [SlotSet("awaiting_feedback", False)]
-    return [SlotSet("awaiting_feedback", False),
-            *await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False, found=found)]
+        return []
+    return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False, found=found)
 
 
 class ActionOutOfScope(BaseAction):
@@ -393,14 +398,15 @@ class ActionGuideStart(BaseAction):
         return "action_guide_start"
 
     async def act(self, dispatcher, tracker, addr):
-        article_id = entity(tracker, "article_id")
+        article_id, article = entity(tracker, "article_id"), None
         text = tracker.latest_message.get("text") or ""
         if not article_id and not text.startswith("/"):
             found = await api.search(text)
-            if found and found.get("confident") and found["results"][0].get("steps"):
-                article_id = found["results"][0]["id"]
+            best = found["results"][0] if found and found.get("confident") else None
+            article = best if best and best.get("steps") else None
         article_id = article_id or tracker.get_slot("last_article")
-        article = await api.article(article_id) if article_id else None
+        if not article and article_id:
+            article = await api.article(article_id)
         if not article or not article.get("steps"):
             say(dispatcher, addr, "{Addr} muốn làm việc gì? Hãy hỏi tôi trước, ví dụ \"quên mật khẩu VNeID\", "
                                   "rồi bấm \"Hướng dẫn từng bước\".")
@@ -582,7 +588,7 @@ class ActionCourse(BaseAction):
         previous = tracker.get_slot("course_query") or ""
         if query.startswith("/") or placement:  # a button or a typed yes/no: suggest from what they asked before
             query = previous
-        elif (unsure_guess(tracker) or intent_of(tracker)) == "tell_group":  # "bác làm ruộng", after what they asked
+        elif meant_intent(tracker) == "tell_group":  # "bác làm ruộng", after what they asked
             query = f"{previous} {query}".strip()
         if step in ("start", "yes", "no"):
             questions = (await api.courses("", group) or {}).get("placement") or []
