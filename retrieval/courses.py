@@ -17,7 +17,7 @@ GROUPS = {
 LEVELS = ("co-ban", "trung-binh", "nang-cao")
 # Words that tell a learner's group when they describe themselves.
 GROUP_WORDS = {
-    "civil_servant": ["công chức", "viên chức", "cán bộ", "cong chuc", "vien chuc", "can bo"],
+    "civil_servant": ["công chức", "viên chức", "cán bộ", "một cửa", "cong chuc", "vien chuc", "can bo", "mot cua"],
     "student": ["học sinh", "sinh viên", "hoc sinh", "sinh vien", "sv", "đoàn viên", "doan vien"],
     "worker": ["công nhân", "người lao động", "doanh nghiệp", "cong nhan", "nguoi lao dong", "doanh nghiep"],
     # Looked for last: "chú là công nhân về hưu" is a worker.

@@ -137,3 +137,5 @@ def test_a_learner_of_a_known_group_is_not_offered_another_groups_course(client)
     typed = client.post("/api/courses", json={"query": "muốn học dùng zalo, bác là dân thường thôi, làm ruộng"}).json()
     assert typed["group"] == "citizen" and any("zalo" in c["title"].lower() for c in typed["courses"])
     assert client.post("/api/courses", json={"query": "e la sv nam nhat"}).json()["group"] == "student"
+    desk = client.post("/api/courses", json={"query": "tôi làm ở bộ phận một cửa, cần khóa học để hướng dẫn người dân"})
+    assert desk.json()["group"] == "civil_servant"  # not a citizen for "người dân"

@@ -30,6 +30,8 @@ STEP_BY_STEP = re.compile(r"\b(tung buoc|step by step)\b")  # asked for a guide,
 # Asking which document the last answer rests on (folded text).
 LEGAL_BASIS_ASKED = re.compile(r"\b(van ban nao|van ban gi|quy dinh nao|quy dinh o dau|luat nao|nghi dinh nao|thong tu nao|"
                                r"quyet dinh nao|can cu (vao )?(dau|nao|gi)|co so phap ly|theo (van ban|quy dinh|luat) nao)\b")
+# Words that point back to the last answer: "căn cứ pháp lý của mức phạt này là văn bản nào" (folded text).
+POINTS_BACK = re.compile(r"\b(nay|do|ay|tren|vua roi)$|\b(nay|do|ay|tren|vua roi) (la|thi|o|co|duoc|can)\b")
 EFFECTIVE_DATE_ASKED = re.compile(r"\b(hieu luc|ap dung) (tu )?(khi nao|bao gio|ngay nao|luc nao)\b")
 # Typed answers to a yes/no question, by the intent they are classified as, else by their first word
 # (folded) after words of politeness; a reply ending so is a question of its own.
@@ -38,7 +40,13 @@ YES_NO_REPLIES = {"affirm": "yes", "guide_done": "yes", "feedback_up": "yes", "d
 YES_NO_FIRST_WORDS = {"co": "yes", "roi": "yes", "vang": "yes", "da": "yes", "chua": "no", "khong": "no", "ko": "no",
                       "dung": "stop", "thoi": "stop"}
 POLITE_WORDS = {"da", "vang", "u", "uh", "ok"}
-QUESTION_ENDINGS = {"khong", "ko", "k", "hong", "chua", "nao", "gi", "j", "sao"}
+QUESTION_ENDINGS = {"khong", "ko", "k", "hong", "chua", "nao", "gi", "j", "sao", "dau", "ai", "bao nhieu"}
+# Particles and terms of address that may close a question: "có hiệu lực từ ngày nào ạ".
+CLOSING_WORDS = {"a", "ha", "nhe", "nha", "nhi", "vay", "the", "z", "oi", "chau", "con", "em", "anh", "chi", "bac",
+                 "ban", "ad", "chu", "ong", "ba"}
+YES_NO_ENDINGS = {"khong", "ko", "k", "hong", "chua"}
+# A learner asking for a course names one (folded text); "học xong có được cấp chứng nhận không" does not.
+COURSE_ASKED = re.compile(r"\b(khoa|lop|hoc gi|hoc tiep|hoc cai gi)\b")
 SURE_OFF_TOPIC = 0.8  # the classifier's confidence in out_of_scope above which a message is not a follow-up
 
 
@@ -120,17 +128,26 @@ def buttons_just_offered(tracker: Tracker) -> list[dict]:
     return buttons
 
 
+def ends_as_question(words: list[str]) -> bool:
+    """Folded words that end in a question word, before any closing particle: "… ngày nào ạ",
+    "… phạt bao nhiêu", "… được không cháu"; not a lone reply word ("dạ chưa cháu ạ")."""
+    end = len(words)
+    while end > 1 and words[end - 1] in CLOSING_WORDS:
+        end -= 1
+    return end > 1 and (words[end - 1] in QUESTION_ENDINGS or " ".join(words[end - 2:end]) in QUESTION_ENDINGS)
+
+
 def typed_yes_no(tracker: Tracker) -> str | None:
     """"có", "rồi", "chưa", "không", "dừng", typed as a reply to a yes/no question: yes, no or stop. By
     the classifier's reading, else by the first word of a short reply that is not itself a question
-    ("có, bác vẫn gọi video cho con", but not "có cách nào khác không")."""
+    ("có, bác vẫn gọi video cho con", but not "có cách nào khác không" or "ko đăng ký thì phạt bao nhiêu")."""
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/") or asks_a_question(text):
         return None
     words = re.findall(r"\w+", fold(text).lower())
     while len(words) > 1 and words[0] in POLITE_WORDS:  # "dạ chưa", "vâng, rồi ạ"
         words = words[1:]
-    short_reply = len(words) == 1 or 1 < len(words) <= FOLLOW_UP_WORDS and words[-1] not in QUESTION_ENDINGS
+    short_reply = len(words) == 1 or 1 < len(words) <= FOLLOW_UP_WORDS and not ends_as_question(words)
     return (YES_NO_REPLIES.get(meant_intent(tracker) or "")
             or (YES_NO_FIRST_WORDS.get(words[0]) if short_reply else None))
 
@@ -203,12 +220,10 @@ async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, add
 
 
 async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict) -> list:
-    """Signs found, what to do now, how to report; never says that something is safe. The scam
-    named is the subject of a follow-up ("lỡ chuyển rồi thì sao")."""
+    """Signs found, what to do now, how to report; never says that something is safe."""
     pattern = report["patterns"][0] if report["patterns"] else None
     if report["suspicious"]:
-        verdict = (f"⚠️ Rất có thể đây là lừa đảo: {pattern['name'].lower()}." if pattern
-                   else "⚠️ Tin nhắn, cuộc gọi này có dấu hiệu lừa đảo.")
+        verdict = scam_verdict(report)
     else:
         verdict = ("Tôi chưa thấy dấu hiệu lừa đảo rõ ràng, nhưng không thể khẳng định là an toàn. "
                    "Nếu có ai đòi tiền, mã OTP hay bảo cài ứng dụng lạ, đó là lừa đảo.")
@@ -224,15 +239,29 @@ async def warn_of_scam(dispatcher: CollectingDispatcher, addr: str, report: dict
     say(dispatcher, addr, "{Addr} nên làm ngay:\n" + "\n".join(f"{i}. {a}" for i, a in enumerate(advice, 1)))
     say(dispatcher, addr, REPORT)
     meta(dispatcher, "scam_warning")
-    return [SlotSet("subject", f"Lừa đảo {pattern['name'].lower()}" if pattern else "Lừa đảo qua mạng")]
+    return [scam_subject(report)]
+
+
+def scam_verdict(report: dict) -> str:
+    pattern = report["patterns"][0] if report["patterns"] else None
+    return (f"⚠️ Rất có thể đây là lừa đảo: {pattern['name'].lower()}." if pattern
+            else "⚠️ Tin nhắn, cuộc gọi này có dấu hiệu lừa đảo.")
+
+
+def scam_subject(report: dict) -> SlotSet:
+    """The scam named is the subject of a follow-up ("lỡ chuyển rồi thì sao")."""
+    pattern = report["patterns"][0] if report["patterns"] else None
+    return SlotSet("subject", f"Lừa đảo {pattern['name'].lower()}" if pattern else "Lừa đảo qua mạng")
 
 
 async def basis_asked(tracker: Tracker, text: str) -> tuple[dict, bool] | None:
-    """The last answer's article, and whether the date was asked, when a short follow-up asks which
-    document it rests on ("văn bản nào quy định?") or since when it applies ("áp dụng từ ngày nào");
-    only for an article that records a legal basis."""
+    """The last answer's article, and whether the date was asked, when a short follow-up, or one that
+    points back to it, asks which document it rests on ("văn bản nào quy định?", "căn cứ của mức phạt
+    này là văn bản nào") or since when it applies ("áp dụng từ ngày nào"); only for an article that
+    records a legal basis."""
     folded, last = fold(text).lower(), tracker.get_slot("last_article")
-    if not last or named_topic(tracker) or len(text.split()) > FOLLOW_UP_WORDS:
+    points_back = POINTS_BACK.search(" ".join(re.findall(r"\w+", folded)))
+    if not last or named_topic(tracker) or (len(text.split()) > FOLLOW_UP_WORDS and not points_back):
         return None
     asks_document, asks_date = LEGAL_BASIS_ASKED.search(folded), EFFECTIVE_DATE_ASKED.search(folded)
     article = await api.article(last) if asks_document or asks_date else None
@@ -551,8 +580,12 @@ class ActionPiiWarning(BaseAction):
                               "tình nguyện viên cũng không. Ai đòi những thông tin này là kẻ lừa đảo.\n"
                               "Tôi không đăng nhập hộ được. {Addr} tự nhập mã vào đúng ứng dụng mình đang dùng, "
                               "hoặc nhờ người thân tin cậy ngồi bên cạnh hướng dẫn.")
+        # "người xưng nhân viên ngân hàng xin số thẻ …": the scam told of is named too, and followed up
+        report = await api.scam_check(text)
+        if report and report["suspicious"]:
+            say(dispatcher, addr, f"{scam_verdict(report)}\n{REPORT}")
         meta(dispatcher, "pii_warning")
-        return []
+        return [scam_subject(report)] if report and report["suspicious"] else []
 
 
 PLACEMENT_BUTTONS = [
@@ -577,11 +610,27 @@ class ActionCourse(BaseAction):
     def name(self) -> str:
         return "action_course"
 
+    @staticmethod
+    async def asked_of_the_platform(query: str) -> dict | None:
+        """The search's sure answer to a yes/no question about learning that asks for no course ("học
+        xong có được cấp chứng nhận không", "học trên nền tảng có mất tiền không")."""
+        folded = fold(query).lower()
+        words = re.findall(r"\w+", folded)
+        while len(words) > 1 and words[-1] in CLOSING_WORDS:
+            words = words[:-1]
+        if query.startswith("/") or not words or words[-1] not in YES_NO_ENDINGS or COURSE_ASKED.search(folded):
+            return None
+        found = await api.search(query)
+        return found if found and found.get("confident") else None
+
     async def act(self, dispatcher, tracker, addr, placement: str | None = None):
         """`placement`: a typed answer to the placement question (else it comes from a button)."""
         query = tracker.latest_message.get("text") or ""
         if intent_of(tracker) == "tell_group" and asks_a_question(query):  # "Em là sinh viên..., làm ở đâu?"
             return await answer_question(dispatcher, tracker, addr, query, asked_about_scam=False)
+        found = None if placement else await self.asked_of_the_platform(query)
+        if found:
+            return await answer_question(dispatcher, tracker, addr, query, asked_about_scam=False, found=found)
         group = entity(tracker, "group") or tracker.get_slot("learner_group")
         answers = dict(tracker.get_slot("placement_answers") or {})
         step = placement or entity(tracker, "placement")  # a placement button: start, yes, no or stop

@@ -308,6 +308,12 @@ def test_which_document_a_short_follow_up_asks_for_is_the_last_answers_legal_bas
     assert kind == "answer" and messages[0]["text"].startswith("Căn cứ: Nghị định 282/2025/NĐ-CP")
     kind, messages, _ = reply_to(monkeypatch, "áp dụng từ ngày nào", NO_SIGN, elsewhere, slots=answered)
     assert messages[0]["text"].startswith("Nội dung này áp dụng từ 15/12/2025.\nCăn cứ: Nghị định 282/2025/NĐ-CP")
+    # a longer question that points back to the last answer, and one that names its own subject
+    kind, messages, _ = reply_to(monkeypatch, "Căn cứ pháp lý của mức phạt này là văn bản nào?", NO_SIGN, elsewhere,
+                                 slots=answered)
+    assert messages[0]["text"].startswith("Căn cứ: Nghị định 282/2025/NĐ-CP")
+    assert SCAM_ARTICLE["body"] in reply_to(monkeypatch, "văn bản nào quy định việc phạt không đăng ký tạm trú cho "
+                                                         "sinh viên", NO_SIGN, elsewhere, slots=answered)[1][0]["text"]
     # no answer before it: searched as it is
     assert SCAM_ARTICLE["body"] in reply_to(monkeypatch, "van ban nao quy dinh", NO_SIGN, elsewhere)[1][0]["text"]
 
@@ -334,6 +340,35 @@ def test_yes_or_no_typed_to_was_it_useful_is_feedback_and_a_question_is_not(monk
     monkeypatch.setattr(actions.api, "article", article)
     assert reply_to(monkeypatch, "tiếp đi cháu", NO_SIGN, found(), "guide_done", action=actions.ActionGuideNext,
                     events=answered, slots={"guide_article": HOWTO_ARTICLE["id"], "guide_step": 0})[0] == "guide_step"
-    # a question of its own that starts with "có" is answered, not counted
-    assert reply_to(monkeypatch, "có cách nào khác không", NO_SIGN, found(HOWTO_ARTICLE), events=answered)[0] == \
-        "answer" and recorded == ["up", "down"]
+    # a question of its own that starts with "có" or "ko" is answered, not counted
+    for question in ["có cách nào khác không", "có hiệu lực từ ngày nào ạ", "ko đăng ký thì phạt bao nhiêu"]:
+        assert reply_to(monkeypatch, question, NO_SIGN, found(HOWTO_ARTICLE), events=answered)[0] == "answer"
+    assert recorded == ["up", "down"]
+
+
+def test_a_secret_shared_while_telling_of_a_scam_names_the_scam_and_makes_it_the_subject(monkeypatch):
+    text = "Nhân viên ngân hàng gọi bảo hoàn phí thường niên, xin số thẻ. Thẻ tôi số [số thẻ], đọc được không?"
+    bank = dict(NO_SIGN, suspicious=True, patterns=[dict(ONE_SIGN["patterns"][0], name="Giả nhân viên ngân hàng")])
+    kind, messages, _ = reply_to(monkeypatch, text, bank, found(), "share_personal_data",
+                                 action=actions.ActionPiiWarning)
+    assert kind == "pii_warning" and "lừa đảo: giả nhân viên ngân hàng" in messages[2]["text"]
+    assert slots_set(actions.ActionPiiWarning, text, "share_personal_data", 0.9)["subject"] == \
+        "Lừa đảo giả nhân viên ngân hàng"
+    kind, messages, _ = reply_to(monkeypatch, text, NO_SIGN, found(), "share_personal_data",
+                                 action=actions.ActionPiiWarning)
+    assert kind == "pii_warning" and not any("lừa đảo:" in (m.get("text") or "") for m in messages)
+
+
+def test_a_yes_no_question_about_learning_that_names_no_course_is_answered(monkeypatch):
+    async def courses(query, group=None, level=None, placement=None, exclude=None):
+        return {"group": None, "level": None, "courses": [dict(id="khoa-ai", title="AI", summary="AI")],
+                "placement": []}
+
+    monkeypatch.setattr(actions.api, "courses", courses)
+    sure = found(HOWTO_ARTICLE, confident=True)
+    assert reply_to(monkeypatch, "học xong có được cấp chứng nhận không ạ", NO_SIGN, sure, "find_course",
+                    action=actions.ActionCourse)[0] == "answer"
+    assert reply_to(monkeypatch, "có khóa nào về AI không", NO_SIGN, sure, "find_course",
+                    action=actions.ActionCourse)[0] == "course"
+    assert reply_to(monkeypatch, "học xong có được cấp chứng nhận không", NO_SIGN, found(HOWTO_ARTICLE),
+                    "find_course", action=actions.ActionCourse)[0] == "course"  # the search is unsure
