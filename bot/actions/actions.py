@@ -16,7 +16,7 @@ from actions import gateway_api as api
 from retrieval.normalize import fold
 from retrieval.phrases import folded_phrase
 from actions.replies import (DEFAULT_HOTLINE, EMPTY_PROMPT, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND,
-                             PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, meta, say, source_of,
+                             PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, hotline_of, meta, say, source_of,
                              speaks_to_reader)
 
 FAILURES_BEFORE_HANDOFF = 2
@@ -488,10 +488,11 @@ class ActionGuideHelp(GuideAction):
         if not article:
             return []
         step = int(tracker.get_slot("guide_step") or 0)
-        hotline = HOTLINES.get(article["topic"], DEFAULT_HOTLINE)
+        hotline = hotline_of(article)
         say(dispatcher, addr, f"Không sao ạ, mình thử lại chậm nhé.\nBước {step + 1}: {article['steps'][step]}\n"
                               "Kiểm tra mạng, chữ trên màn hình, rồi làm lại đúng từng chữ.\n"
-                              f"Nếu vẫn chưa được: {hotline}",
+                              + (f"Nếu vẫn chưa được: {hotline}" if hotline
+                                 else "Nếu vẫn chưa được, {addr} bấm \"Gặp người hỗ trợ\"."),
             [{"title": "Nói lại", "payload": "/guide_repeat"}, {"title": "Xong rồi", "payload": "/guide_done"},
              {"title": "Gặp người hỗ trợ", "payload": "/request_human"}, {"title": "Dừng", "payload": "/guide_stop"}],
             readdress=speaks_to_reader(article))

@@ -50,6 +50,8 @@ HOTLINES = {
 # The knowledge-base topic of each `platform` entity value (nlu_data/entities.yml).
 PLATFORM_TOPICS = {"vneid": "vneid", "dichvucong": "dichvucong", "bank_app": "payment", "vssid": "health",
                    "sosuckhoe": "health"}
+# A volunteer's script is about the procedure its id names: "volunteer-kich-ban-cai-vneid-muc-1".
+SCRIPT_TOPICS = {"vneid": "vneid", "dichvucong": "dichvucong", "lua-dao": "scam", "ngan-hang": "payment"}
 DEFAULT_HOTLINE = "Gọi tổng đài 1900 0368 (VNeID, căn cước) hoặc đến công an xã, phường để được hướng dẫn miễn phí."
 GUIDE_BUTTONS = [
     {"title": "Xong rồi", "payload": "/guide_done"},
@@ -112,3 +114,11 @@ def meta(dispatcher: CollectingDispatcher, kind: str, **fields: Any) -> None:
 
 def source_of(result: dict) -> dict:
     return {"id": result["id"], "title": result["title"], "url": result.get("url")}
+
+
+def hotline_of(article: dict) -> str | None:
+    """The official line for the topic of an article's procedure, if it has one."""
+    topic = article["topic"]
+    if topic == "volunteer":
+        topic = next((t for word, t in SCRIPT_TOPICS.items() if word in article["id"]), topic)
+    return HOTLINES.get(topic)

@@ -298,6 +298,22 @@ def test_a_volunteers_script_keeps_its_bac_for_the_elder_being_helped(monkeypatc
     assert messages[0]["text"].startswith("Bạn bấm Quên mật khẩu.")
 
 
+def test_not_yet_in_a_guide_gives_the_line_for_the_procedure_of_the_script_or_a_person(monkeypatch):
+    def help_text(article_id, topic):
+        async def article(_):
+            return dict(HOWTO_ARTICLE, id=article_id, topic=topic, steps=["Mở ứng dụng.", "Bấm Đăng nhập."])
+
+        monkeypatch.setattr(actions.api, "article", article)
+        _, messages, _ = reply_to(monkeypatch, "chưa được", NO_SIGN, found(), "guide_not_yet",
+                                  action=actions.ActionGuideHelp, slots={"guide_article": article_id, "guide_step": 1})
+        return messages[0]["text"]
+
+    assert "hành chính công" in help_text("volunteer-kich-ban-dang-nhap-dichvucong-qr", "volunteer")
+    assert "1900 0368" in help_text("volunteer-kich-ban-quen-mat-khau-vneid", "volunteer")
+    zalo = help_text("volunteer-kich-ban-bao-mat-zalo", "volunteer")
+    assert "1900 0368" not in zalo and "Gặp người hỗ trợ" in zalo
+
+
 def test_which_document_a_short_follow_up_asks_for_is_the_last_answers_legal_basis(monkeypatch):
     async def article(article_id):
         return dict(HOWTO_ARTICLE, legal_basis="Nghị định 282/2025/NĐ-CP", valid_from="2025-12-15")
