@@ -153,3 +153,12 @@ def normalize(text: str) -> list[str]:
 
 def normalize_text(text: str) -> str:
     return " ".join(normalize(text))
+
+
+# Words that say nothing about the topic: they neither match in the search nor count as evidence.
+STOPWORDS = {fold(w) for w in (
+    "tôi bác cháu con em anh chị mình bạn ạ ơi à nhé nha thì là mà và của có không được với cho "
+    "làm sao thế nào như gì vậy đi rồi này kia đó ở trong trên dưới hả hở nào bị phải cần muốn "
+    "hỏi xin giúp với ai cái các những một hay hoặc khi nếu để lại ra vào đã đang sẽ chưa nó họ "
+    "người ta mọi bao nhiêu mấy"
+).split()}

@@ -23,15 +23,8 @@ from retrieval.accents import AccentRestorer
 from retrieval.audience import SCRIPT_TOPIC, helper_direction
 from retrieval.embedders import Embedder
 from retrieval.kb import Article
-from retrieval.normalize import fold, normalize
+from retrieval.normalize import STOPWORDS, fold, normalize
 
-# Words that say nothing about the topic; they neither match nor count as evidence.
-STOPWORDS = {fold(w) for w in (
-    "tôi bác cháu con em anh chị mình bạn ạ ơi à nhé nha thì là mà và của có không được với cho "
-    "làm sao thế nào như gì vậy đi rồi này kia đó ở trong trên dưới hả hở nào bị phải cần muốn "
-    "hỏi xin giúp với ai cái các những một hay hoặc khi nếu để lại ra vào đã đang sẽ chưa nó họ "
-    "người ta mọi bao nhiêu mấy"
-).split()}
 DENSE_CANDIDATES = 64  # passages taken from the vector index per query
 
 

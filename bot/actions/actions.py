@@ -13,7 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_api as api
-from retrieval.normalize import fold
+from retrieval.normalize import STOPWORDS, fold
 from retrieval.phrases import folded_phrase
 from actions.replies import (DEFAULT_HOTLINE, EMPTY_PROMPT, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND,
                              PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, hotline_of, meta, say, source_of,
@@ -23,7 +23,9 @@ FAILURES_BEFORE_HANDOFF = 2
 SCAM_TOPIC = "scam"
 HANDOFF_LEAD = "Tôi đã chuyển cuộc trò chuyện cho người hỗ trợ trực tiếp. Họ sẽ nhắn lại {addr} ngay tại đây."
 ALTERNATIVE_MARGIN = 0.02  # a second article scoring this close is offered beside the answer
-FOLLOW_UP_WORDS = 8  # a message this short may lean on the last answer: "thế giờ phải làm gì"
+VERDICT_WORDS = 5  # a typed verdict on an answer is short: "không, vẫn chưa hiểu lắm"
+FOLLOW_UP_WORDS = 8
+CANDIDATES = 5  # articles a search returns; a follow-up in context chooses among these  # a message this short may lean on the last answer: "thế giờ phải làm gì"
 FOLLOW_UP_INTENTS = {"ask_question", "check_scam", "out_of_scope"}  # what a follow-up question is taken for
 NOT_FEEDBACK_INTENTS = {"request_human", "share_personal_data", "check_scam", "greet", "goodbye", "thanks", "feedback_up"}
 STEP_BY_STEP = re.compile(r"\b(tung buoc|step by step)\b")  # asked for a guide, in folded text
@@ -91,9 +93,10 @@ def topic_of(tracker: Tracker) -> str:
 
 
 def word_pairs(text: str) -> set[str]:
-    """Pairs of neighbouring words, folded, teencode expanded: "stk" gives "so tai", "tai khoan"."""
+    """Pairs of neighbouring content words, folded, teencode expanded: "stk" gives "so tai", "tai
+    khoan"; "hạn thì" is no pair, as "thì" says nothing of the subject."""
     folded = folded_phrase(text).split()
-    return {f"{a} {b}" for a, b in zip(folded, folded[1:])}
+    return {f"{a} {b}" for a, b in zip(folded, folded[1:]) if a not in STOPWORDS and b not in STOPWORDS}
 
 
 async def search_in_context(tracker: Tracker, text: str) -> dict | None:
@@ -170,9 +173,13 @@ class BaseAction(Action, metaclass=abc.ABCMeta):
         reply = typed_yes_no(tracker)
         offered = buttons_just_offered(tracker) if reply else []
         # during a guide, "tiếp đi" after a side answer is the guide's next step, not a verdict on the answer
-        verdict = reply in ("yes", "no") and FEEDBACK_BUTTONS[0] in offered and not tracker.get_slot("guide_article")
+        # "không thấy lần khám tháng trước" tells a problem, not a verdict
+        verdict = (reply in ("yes", "no") and FEEDBACK_BUTTONS[0] in offered and not tracker.get_slot("guide_article")
+                   and len((tracker.latest_message.get("text") or "").split()) <= VERDICT_WORDS)
         if PLACEMENT_BUTTONS[0] in offered:
             events = await ActionCourse().act(dispatcher, tracker, addr, reply)
+        elif PLACEMENT_OFFER in offered and reply == "yes":  # "có" to "… trả lời vài câu hỏi ngắn … nhé?"
+            events = await ActionCourse().act(dispatcher, tracker, addr, "start")
         elif verdict:
             events = await ActionFeedback().act(dispatcher, tracker, addr, "up" if reply == "yes" else "down")
         elif says_what_was_missing(tracker):
@@ -257,15 +264,14 @@ def scam_subject(report: dict) -> SlotSet:
 async def basis_asked(tracker: Tracker, text: str) -> tuple[dict, bool] | None:
     """The last answer's article, and whether the date was asked, when a short follow-up, or one that
     points back to it, asks which document it rests on ("văn bản nào quy định?", "căn cứ của mức phạt
-    này là văn bản nào") or since when it applies ("áp dụng từ ngày nào"); only for an article that
-    records a legal basis."""
+    này là văn bản nào") or since when it applies ("áp dụng từ ngày nào")."""
     folded, last = fold(text).lower(), tracker.get_slot("last_article")
     points_back = POINTS_BACK.search(" ".join(re.findall(r"\w+", folded)))
     if not last or named_topic(tracker) or (len(text.split()) > FOLLOW_UP_WORDS and not points_back):
         return None
     asks_document, asks_date = LEGAL_BASIS_ASKED.search(folded), EFFECTIVE_DATE_ASKED.search(folded)
     article = await api.article(last) if asks_document or asks_date else None
-    return (article, bool(asks_date)) if article and article.get("legal_basis") else None
+    return (article, bool(asks_date)) if article else None
 
 
 async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool,
@@ -279,6 +285,13 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         meta(dispatcher, "fallback", fallback=True)
         return []
     asked = await basis_asked(tracker, text)
+    if asked and not asked[0].get("legal_basis"):  # filed for the editors rather than guessed from a search
+        article = asked[0]
+        await api.feedback(tracker.sender_id, channel_of(tracker), "down", article["id"], text)
+        say(dispatcher, addr, f"Bài \"{article['title']}\" chưa ghi văn bản quy định. "
+                              "Tôi đã ghi lại để cán bộ bổ sung.")
+        meta(dispatcher, "fallback", fallback=True)
+        return []
     if asked:
         article, asks_date = asked
         since = ""
@@ -437,8 +450,9 @@ class ActionGuideStart(BaseAction):
         if not article and article_id:
             article = await api.article(article_id)
         if not article or not article.get("steps"):
-            say(dispatcher, addr, "{Addr} muốn làm việc gì? Hãy hỏi tôi trước, ví dụ \"quên mật khẩu VNeID\", "
-                                  "rồi bấm \"Hướng dẫn từng bước\".")
+            lead = "Câu trả lời vừa rồi không có các bước để làm theo. " if article else ""
+            say(dispatcher, addr, lead + "{Addr} muốn làm việc gì? Hãy hỏi tôi trước, ví dụ \"quên mật khẩu VNeID\", "
+                                         "rồi bấm \"Hướng dẫn từng bước\".")
             meta(dispatcher, "guide_step")
             return []
         return await start_guide(dispatcher, addr, article)
@@ -594,6 +608,7 @@ PLACEMENT_BUTTONS = [
     {"title": "Chưa", "payload": '/find_course{"placement":"no"}'},
     {"title": "Dừng", "payload": '/find_course{"placement":"stop"}'},
 ]
+PLACEMENT_OFFER = {"title": "Trả lời câu hỏi", "payload": '/find_course{"placement":"start"}'}
 LEVEL_NAMES = {"co-ban": "cơ bản", "trung-binh": "trung bình", "nang-cao": "nâng cao"}
 GROUP_BUTTONS = [
     {"title": "Người dân", "payload": '/tell_group{"group":"citizen"}'},
@@ -668,8 +683,7 @@ class ActionCourse(BaseAction):
         if not group:
             tail, buttons = "\n{Addr} thuộc nhóm nào? Chọn để tôi gợi ý sát hơn.", GROUP_BUTTONS
         elif not level:
-            tail, buttons = ("\n{Addr} trả lời vài câu hỏi ngắn để tôi gợi ý đúng trình độ nhé?",
-                             [{"title": "Trả lời câu hỏi", "payload": '/find_course{"placement":"start"}'}])
+            tail, buttons = "\n{Addr} trả lời vài câu hỏi ngắn để tôi gợi ý đúng trình độ nhé?", [PLACEMENT_OFFER]
         else:
             tail, buttons = "\nHọc xong, {addr} nhắn \"học tiếp gì\" để tôi gợi ý bước tiếp theo.", []
         say(dispatcher, addr, "Khóa học gợi ý:\n" + "\n".join(lines) + tail, buttons)

@@ -186,6 +186,12 @@ def test_a_short_follow_up_is_searched_after_the_subject_of_the_last_answer(monk
     long_question = "cho tôi hỏi cách cài đặt ứng dụng ngân hàng trên điện thoại mới mua"
     reply_to(monkeypatch, long_question, NO_SIGN, search, slots=subject)
     assert searched == [long_question]
+    # a pair of words with one that says nothing of the subject ("hạn thì") does not name it
+    expired = dict(HOWTO_ARTICLE, title="Thẻ căn cước hết hạn thì VNeID có dùng được không?")
+    searched.clear()
+    reply_to(monkeypatch, "nếu quá hạn thì sao", NO_SIGN,
+             lambda query: searched.append(query) or found(expired), slots=subject)
+    assert searched == ["nếu quá hạn thì sao", "Lừa đảo trúng thưởng. nếu quá hạn thì sao"]
 
 
 def test_a_scam_warning_is_the_subject_of_what_follows(monkeypatch):
@@ -213,6 +219,11 @@ def test_yes_or_no_typed_to_a_placement_question_answers_it(monkeypatch):
         kind, messages, _ = reply_to(monkeypatch, typed, NO_SIGN, found(HOWTO_ARTICLE), intent, ranking,
                                      action=actions.ActionSmalltalk, events=asked)
         assert kind == "course" and "Câu 2/2" in messages[0]["text"]
+    # "có" to the offer of the placement starts it
+    offer = [{"event": "bot", "text": "Bác trả lời vài câu hỏi ngắn nhé?", "data": {"buttons": [actions.PLACEMENT_OFFER]}}]
+    kind, messages, _ = reply_to(monkeypatch, "có", NO_SIGN, found(HOWTO_ARTICLE), "affirm",
+                                 action=actions.ActionSmalltalk, events=offer)
+    assert kind == "course" and "Câu 1/2" in messages[0]["text"]
     # a question of its own is not an answer to the placement question
     assert reply_to(monkeypatch, "có khóa học nào về zalo không", NO_SIGN, found(HOWTO_ARTICLE), "find_course",
                     events=asked)[0] == "answer"
@@ -330,6 +341,20 @@ def test_which_document_a_short_follow_up_asks_for_is_the_last_answers_legal_bas
     assert messages[0]["text"].startswith("Căn cứ: Nghị định 282/2025/NĐ-CP")
     assert SCAM_ARTICLE["body"] in reply_to(monkeypatch, "văn bản nào quy định việc phạt không đăng ký tạm trú cho "
                                                          "sinh viên", NO_SIGN, elsewhere, slots=answered)[1][0]["text"]
+    # an article that records no legal basis says so, and the question is filed for the editors
+    filed = []
+
+    async def feedback(sender, channel, value, article_id, missing=None):
+        filed.append((article_id, missing))
+
+    async def plain(article_id):
+        return dict(HOWTO_ARTICLE)
+
+    monkeypatch.setattr(actions.api, "feedback", feedback)
+    monkeypatch.setattr(actions.api, "article", plain)
+    kind, messages, _ = reply_to(monkeypatch, "Văn bản nào quy định?", NO_SIGN, elsewhere, slots=answered)
+    assert kind == "fallback" and "chưa ghi văn bản quy định" in messages[0]["text"]
+    assert filed == [(HOWTO_ARTICLE["id"], "Văn bản nào quy định?")]
     # no answer before it: searched as it is
     assert SCAM_ARTICLE["body"] in reply_to(monkeypatch, "van ban nao quy dinh", NO_SIGN, elsewhere)[1][0]["text"]
 
@@ -356,6 +381,9 @@ def test_yes_or_no_typed_to_was_it_useful_is_feedback_and_a_question_is_not(monk
     monkeypatch.setattr(actions.api, "article", article)
     assert reply_to(monkeypatch, "tiếp đi cháu", NO_SIGN, found(), "guide_done", action=actions.ActionGuideNext,
                     events=answered, slots={"guide_article": HOWTO_ARTICLE["id"], "guide_step": 0})[0] == "guide_step"
+    # a reply that tells a problem is not a verdict
+    assert reply_to(monkeypatch, "không thấy lần khám tháng trước", NO_SIGN, found(HOWTO_ARTICLE), "deny",
+                    action=actions.ActionSmalltalk, events=answered)[0] != "feedback"
     # a question of its own that starts with "có" or "ko" is answered, not counted
     for question in ["có cách nào khác không", "có hiệu lực từ ngày nào ạ", "ko đăng ký thì phạt bao nhiêu"]:
         assert reply_to(monkeypatch, question, NO_SIGN, found(HOWTO_ARTICLE), events=answered)[0] == "answer"
