@@ -13,7 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_api as api
-from retrieval.normalize import STOPWORDS, fold
+from retrieval.normalize import STOPWORDS, canonical, fold
 from retrieval.phrases import folded_phrase
 from actions.replies import (DEFAULT_HOTLINE, EMPTY_PROMPT, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND,
                              PLATFORM, PLATFORM_TOPICS, REPORT, SMALLTALK, address_of, hotline_of, meta, say, source_of,
@@ -24,8 +24,10 @@ SCAM_TOPIC = "scam"
 HANDOFF_LEAD = "Tôi đã chuyển cuộc trò chuyện cho người hỗ trợ trực tiếp. Họ sẽ nhắn lại {addr} ngay tại đây."
 ALTERNATIVE_MARGIN = 0.02  # a second article scoring this close is offered beside the answer
 VERDICT_WORDS = 5  # a typed verdict on an answer is short: "không, vẫn chưa hiểu lắm"
-FOLLOW_UP_WORDS = 8
-CANDIDATES = 5  # articles a search returns; a follow-up in context chooses among these  # a message this short may lean on the last answer: "thế giờ phải làm gì"
+FOLLOW_UP_WORDS = 8  # a message this short may lean on the last answer: "thế giờ phải làm gì"
+# "còn …", "thế còn …" asks the last answer's question of something else (canonical text)
+WHAT_ABOUT = re.compile(r"^(?:(?:thế|vậy|à|ủa|the|vay)\W+)?còn\b|^(?:the|vay) con\b")
+WHAT_ABOUT_WORDS = 12
 FOLLOW_UP_INTENTS = {"ask_question", "check_scam", "out_of_scope"}  # what a follow-up question is taken for
 NOT_FEEDBACK_INTENTS = {"request_human", "share_personal_data", "check_scam", "greet", "goodbye", "thanks", "feedback_up"}
 STEP_BY_STEP = re.compile(r"\b(tung buoc|step by step)\b")  # asked for a guide, in folded text
@@ -101,7 +103,8 @@ def word_pairs(text: str) -> set[str]:
 
 async def search_in_context(tracker: Tracker, text: str) -> dict | None:
     """The search for the text. A short question the search is unsure of ("thế giờ tôi phải làm gì",
-    "mất bao lâu") is searched again after the subject of the last answer or scam warning, unless the
+    "mất bao lâu"; one that starts "còn …" may be longer: "còn chuyển nhiều lần nhỏ trong ngày thì
+    sao") is searched again after the subject of the last answer or scam warning, unless the
     classifier is sure it is off-topic, or the message names the subject of the article it found (two
     words of its title in a row): with the subject in front, any text finds the last article."""
     found = await api.search(text)
@@ -111,8 +114,9 @@ async def search_in_context(tracker: Tracker, text: str) -> dict | None:
     sure_off_topic = meant == "out_of_scope" and confidence >= SURE_OFF_TOPIC
     best = found["results"][0] if found and found["results"] and not found["abstained"] else None
     names_its_own = bool(best and word_pairs(text) & word_pairs(best["title"]))  # "thế mật khẩu phải mấy ký tự"
+    longest = WHAT_ABOUT_WORDS if WHAT_ABOUT.match(canonical(text)) else FOLLOW_UP_WORDS
     if (not subject or (found and found.get("confident")) or meant not in FOLLOW_UP_INTENTS or sure_off_topic
-            or named_topic(tracker) or len(text.split()) > FOLLOW_UP_WORDS or names_its_own):
+            or named_topic(tracker) or len(text.split()) > longest or names_its_own):
         return found
     in_context = await api.search(f"{subject}. {text}")
     return in_context if in_context and in_context.get("confident") else found

@@ -181,6 +181,11 @@ def test_a_short_follow_up_is_searched_after_the_subject_of_the_last_answer(monk
     searched.clear()
     reply_to(monkeypatch, "thế mật khẩu phải mấy ký tự", NO_SIGN, search, slots=subject)
     assert searched == ["thế mật khẩu phải mấy ký tự"]
+    # "còn …" leans on the last answer at greater length
+    searched.clear()
+    what_about = "còn chuyển nhiều lần nhỏ trong ngày thì sao"
+    reply_to(monkeypatch, what_about, NO_SIGN, search, slots=subject)
+    assert searched == [what_about, f"Lừa đảo trúng thưởng. {what_about}"]
     # a long question stands on its own
     searched.clear()
     long_question = "cho tôi hỏi cách cài đặt ứng dụng ngân hàng trên điện thoại mới mua"
