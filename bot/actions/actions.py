@@ -30,6 +30,8 @@ WHAT_ABOUT = re.compile(r"^(?:(?:thế|vậy|à|ủa|the|vay)\W+)?còn\b|^(?:the
 WHAT_ABOUT_WORDS = 12
 FOLLOW_UP_INTENTS = {"ask_question", "check_scam", "out_of_scope"}  # what a follow-up question is taken for
 NOT_FEEDBACK_INTENTS = {"request_human", "share_personal_data", "check_scam", "greet", "goodbye", "thanks", "feedback_up"}
+# Asking what the bot can do, rather than greeting it (folded, teencode expanded: "bot lm dc j")
+MENU_ASKED = re.compile(r"\b(menu|help|tro giup|chuc nang|(giup|lam|ho tro) (duoc )?(gi|nhung gi|viec gi))\b")
 STEP_BY_STEP = re.compile(r"\b(tung buoc|step by step)\b")  # asked for a guide, in folded text
 # Asking which document the last answer rests on (folded text).
 LEGAL_BASIS_ASKED = re.compile(r"\b(van ban nao|van ban gi|quy dinh nao|quy dinh o dau|luat nao|nghi dinh nao|thong tu nao|"
@@ -564,7 +566,8 @@ class ActionSmalltalk(BaseAction):
         if intent == "affirm" and tracker.get_slot("guide_article"):  # "ok", "vâng" after a step: done
             return await ActionGuideNext().act(dispatcher, tracker, addr)
         say(dispatcher, addr, SMALLTALK[intent])
-        meta(dispatcher, "smalltalk")
+        asked_for_menu = intent == "greet" and MENU_ASKED.search(folded_phrase(tracker.latest_message.get("text") or ""))
+        meta(dispatcher, "menu" if asked_for_menu else "smalltalk")  # the greeting lists what the bot does
         return []
 
 

@@ -25,6 +25,12 @@ def test_greeting_and_thanks_use_the_users_form_of_address():
     assert "Bạn còn muốn hỏi" in reply_to("cảm ơn", "thanks")[1]
 
 
+def test_asking_what_the_bot_does_is_the_menu():
+    for text in ("menu", "bot lm dc j", "bạn giúp được gì"):
+        kind, reply, _ = reply_to(text, "greet")
+        assert kind == "menu" and "VNeID" in reply
+
+
 def test_no_during_a_guide_stops_it_and_otherwise_is_small_talk():
     kind, text, events = reply_to("thôi", "deny", {"guide_article": "vneid-quen-mat-khau", "guide_step": 2})
     assert kind == "guide_step" and "Đã dừng hướng dẫn" in text
