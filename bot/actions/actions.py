@@ -224,6 +224,7 @@ async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, add
     if alternatives:
         say(dispatcher, addr, "Nếu {addr} hỏi việc khác, có thể là:", [
             {"title": r["title"], "payload": f'/choose_article{{"article_id":"{r["id"]}"}}'} for r in alternatives])
+        events.append(SlotSet("clarify_options", [found["id"], *(r["id"] for r in alternatives)]))  # "cái thứ hai"
     buttons = list(FEEDBACK_BUTTONS)
     if found.get("steps"):
         buttons.insert(0, {"title": "Hướng dẫn từng bước", "payload": f'/start_guide{{"article_id":"{found["id"]}"}}'})
@@ -495,8 +496,8 @@ class ActionGuideRepeat(GuideAction):
 
 class ActionGuideHelp(GuideAction):
     """"Chưa được": encouragement, the step again, where to get help, and a human on offer. With no
-    guide running ("bấm mãi không được"), a question is answered, the last answer is offered step by
-    step, or the person is asked what they are doing."""
+    guide running ("bấm mãi không được"), a question or a problem the search is sure of is answered,
+    the last answer is offered step by step, or the person is asked what they are doing."""
 
     def name(self) -> str:
         return "action_guide_help"
@@ -524,6 +525,9 @@ class ActionGuideHelp(GuideAction):
         text = tracker.latest_message.get("text") or ""
         if asks_a_question(text):
             return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
+        found = await api.search(text)
+        if found and found.get("confident"):  # "không thấy lần khám tháng trước": the problem has an answer
+            return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False, found=found)
         last = tracker.get_slot("last_article")
         article = await api.article(last) if last else None
         human = {"title": "Gặp người hỗ trợ", "payload": "/request_human"}

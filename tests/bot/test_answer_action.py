@@ -199,6 +199,19 @@ def test_a_short_follow_up_is_searched_after_the_subject_of_the_last_answer(monk
     assert searched == ["nếu quá hạn thì sao", "Lừa đảo trúng thưởng. nếu quá hạn thì sao"]
 
 
+def test_a_typed_choice_after_an_answer_with_an_alternative_picks_from_what_was_shown(monkeypatch):
+    async def article(article_id):
+        return {HOWTO_ARTICLE["id"]: HOWTO_ARTICLE, SCAM_ARTICLE["id"]: SCAM_ARTICLE}[article_id]
+
+    monkeypatch.setattr(actions.api, "article", article)
+    reply_to(monkeypatch, "quên mật khẩu", NO_SIGN, found(HOWTO_ARTICLE, SCAM_ARTICLE))  # puts the stand-ins in place
+    shown = slots_set(actions.ActionAnswer, "quên mật khẩu", "ask_question", 0.9)["clarify_options"]
+    assert shown == [HOWTO_ARTICLE["id"], SCAM_ARTICLE["id"]]
+    kind, messages, _ = reply_to(monkeypatch, "cái thứ hai", NO_SIGN, found(), "choose_article",
+                                 action=actions.ActionChooseArticle, slots={"clarify_options": shown})
+    assert kind == "answer" and SCAM_ARTICLE["body"] in messages[0]["text"]
+
+
 def test_a_scam_warning_is_the_subject_of_what_follows(monkeypatch):
     warned = dict(ONE_SIGN, suspicious=True)
     text = "trúng thưởng xe SH trong chương trình quay số, nộp phí nhận quà"
@@ -249,6 +262,9 @@ def test_not_yet_with_no_guide_running_offers_the_last_answer_step_by_step_or_as
     kind, messages, _ = reply_to(monkeypatch, "app báo lỗi hoài", NO_SIGN, found(), "guide_not_yet",
                                  action=actions.ActionGuideHelp)
     assert kind == "guide_step" and "đang làm việc gì" in messages[0]["text"]
+    kind, messages, _ = reply_to(monkeypatch, "không thấy lần khám tháng trước", NO_SIGN,
+                                 found(HOWTO_ARTICLE, confident=True), "guide_not_yet", action=actions.ActionGuideHelp)
+    assert kind == "answer" and HOWTO_ARTICLE["body"] in messages[0]["text"]
     question = "bác làm theo mà không nhận được mã để lấy lại mật khẩu vneid thì phải làm sao?"
     kind, messages, _ = reply_to(monkeypatch, question, NO_SIGN, found(HOWTO_ARTICLE), "guide_not_yet",
                                  action=actions.ActionGuideHelp)
