@@ -224,7 +224,8 @@ async def answer_article(dispatcher: CollectingDispatcher, tracker: Tracker, add
     if alternatives:
         say(dispatcher, addr, "Nếu {addr} hỏi việc khác, có thể là:", [
             {"title": r["title"], "payload": f'/choose_article{{"article_id":"{r["id"]}"}}'} for r in alternatives])
-        events.append(SlotSet("clarify_options", [found["id"], *(r["id"] for r in alternatives)]))  # "cái thứ hai"
+    # what was shown, for a typed "cái thứ hai" or "hướng dẫn từng bước"
+    events.append(SlotSet("clarify_options", [found["id"], *(r["id"] for r in alternatives)] if alternatives else None))
     buttons = list(FEEDBACK_BUTTONS)
     if found.get("steps"):
         buttons.insert(0, {"title": "Hướng dẫn từng bước", "payload": f'/start_guide{{"article_id":"{found["id"]}"}}'})
@@ -441,10 +442,19 @@ async def start_guide(dispatcher: CollectingDispatcher, addr: str, article: dict
 
 class ActionGuideStart(BaseAction):
     """The guide of the button's article, of the procedure the message names ("chỉ từng bước đổi số
-    điện thoại"), else of the last answer."""
+    điện thoại"), else of the last answer, or of an article shown beside it when it has no steps."""
 
     def name(self) -> str:
         return "action_guide_start"
+
+    @staticmethod
+    async def shown_beside(tracker: Tracker, answered: dict) -> dict:
+        """The first article with steps offered beside the answer ("Cách cài sinh trắc học …"), else the answer."""
+        for option in tracker.get_slot("clarify_options") or []:
+            shown = await api.article(option) if option != answered["id"] else None
+            if shown and shown.get("steps"):
+                return shown
+        return answered
 
     async def act(self, dispatcher, tracker, addr):
         article_id, article = entity(tracker, "article_id"), None
@@ -456,6 +466,8 @@ class ActionGuideStart(BaseAction):
         article_id = article_id or tracker.get_slot("last_article")
         if not article and article_id:
             article = await api.article(article_id)
+        if article and not article.get("steps") and not entity(tracker, "article_id"):
+            article = await self.shown_beside(tracker, article)
         if not article or not article.get("steps"):
             lead = "Câu trả lời vừa rồi không có các bước để làm theo. " if article else ""
             say(dispatcher, addr, lead + "{Addr} muốn làm việc gì? Hãy hỏi tôi trước, ví dụ \"quên mật khẩu VNeID\", "

@@ -210,6 +210,17 @@ def test_a_typed_choice_after_an_answer_with_an_alternative_picks_from_what_was_
     kind, messages, _ = reply_to(monkeypatch, "cái thứ hai", NO_SIGN, found(), "choose_article",
                                  action=actions.ActionChooseArticle, slots={"clarify_options": shown})
     assert kind == "answer" and SCAM_ARTICLE["body"] in messages[0]["text"]
+    # "hướng dẫn từng bước" after an answer without steps: the guide of the alternative shown beside it
+    with_steps = dict(SCAM_ARTICLE, steps=["Không chuyển tiền.", "Gọi 156."])
+
+    async def article_with_steps(article_id):
+        return {HOWTO_ARTICLE["id"]: HOWTO_ARTICLE, SCAM_ARTICLE["id"]: with_steps}[article_id]
+
+    monkeypatch.setattr(actions.api, "article", article_with_steps)
+    kind, messages, _ = reply_to(monkeypatch, "hướng dẫn từng bước", NO_SIGN, found(), "start_guide",
+                                 action=actions.ActionGuideStart,
+                                 slots={"last_article": HOWTO_ARTICLE["id"], "clarify_options": shown})
+    assert kind == "guide_step" and "Không chuyển tiền." in messages[1]["text"]
 
 
 def test_a_scam_warning_is_the_subject_of_what_follows(monkeypatch):
