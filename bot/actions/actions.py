@@ -39,6 +39,9 @@ LEGAL_BASIS_ASKED = re.compile(r"\b(van ban nao|van ban gi|quy dinh nao|quy dinh
 # Words that point back to the last answer: "căn cứ pháp lý của mức phạt này là văn bản nào" (folded text).
 POINTS_BACK = re.compile(r"\b(nay|do|ay|tren|vua roi)$|\b(nay|do|ay|tren|vua roi) (la|thi|o|co|duoc|can)\b")
 EFFECTIVE_DATE_ASKED = re.compile(r"\b(hieu luc|ap dung) (tu )?(khi nao|bao gio|ngay nao|luc nao)\b")
+# Telling of money sent or a code given already (folded, teencode expanded): "tôi lỡ chuyển 20 triệu".
+ALREADY_DONE = re.compile(r"\b(lo|da|trot) (chuyen|nap|gui|dua|doc|cai|bam|nhap)\b|\b(chuyen|nap|gui) (xong|roi)\b"
+                          r"|\bmat (het )?tien\b|\bbi lua (mat|roi)\b")
 # Typed answers to a yes/no question, by the intent they are classified as, else by their first word
 # (folded) after words of politeness; a reply ending so is a question of its own.
 YES_NO_REPLIES = {"affirm": "yes", "guide_done": "yes", "feedback_up": "yes", "deny": "no", "guide_not_yet": "no",
@@ -269,6 +272,13 @@ def scam_subject(report: dict) -> SlotSet:
     return SlotSet("subject", f"Lừa đảo {pattern['name'].lower()}" if pattern else "Lừa đảo qua mạng")
 
 
+async def victims_article(text: str) -> dict | None:
+    """The scam article the search is sure of for a message telling what was already done."""
+    found = await api.search(text)
+    best = found["results"][0] if found and found.get("confident") else None
+    return best if best and best["topic"] == SCAM_TOPIC else None
+
+
 async def basis_asked(tracker: Tracker, text: str) -> tuple[dict, bool] | None:
     """The last answer's article, and whether the date was asked, when a short follow-up, or one that
     points back to it, asks which document it rests on ("văn bản nào quy định?", "căn cứ của mức phạt
@@ -311,6 +321,10 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         return []
     report = await api.scam_check(text)
     if report and report["suspicious"]:
+        # someone who has already paid or shared needs what to do now, which a scam article gives
+        victim = await victims_article(text) if ALREADY_DONE.search(folded_phrase(text)) else None
+        if victim:
+            return await answer_article(dispatcher, tracker, addr, victim, kind="scam_warning")
         return await warn_of_scam(dispatcher, addr, report)
     found = found or await search_in_context(tracker, text)
     # An unsure guess of a request for a human (a long message telling a problem, then asking for

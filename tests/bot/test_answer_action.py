@@ -70,6 +70,18 @@ def test_a_message_to_check_answered_by_a_scam_article_is_a_scam_warning_without
                     action=actions.ActionScamCheck)[0] == "answer"
 
 
+def test_someone_who_already_paid_gets_the_scam_article_on_what_to_do_now(monkeypatch):
+    suspicious = dict(ONE_SIGN, suspicious=True)
+    text = "chiều nay tôi lỡ chuyển 20 triệu cho người xưng nhân viên ngân hàng, giờ làm gì trước"
+    kind, messages, _ = reply_to(monkeypatch, text, suspicious, found(SCAM_ARTICLE, confident=True))
+    assert kind == "scam_warning" and SCAM_ARTICLE["body"] in messages[0]["text"]
+    # before paying, or with no scam article the search is sure of: the warning of the scam check
+    before = "người xưng nhân viên ngân hàng bảo tôi chuyển 20 triệu"
+    for message, search in [(before, found(SCAM_ARTICLE, confident=True)), (text, found(SCAM_ARTICLE))]:
+        kind, messages, _ = reply_to(monkeypatch, message, suspicious, search)
+        assert kind == "scam_warning" and messages[0]["text"].startswith("⚠️ Rất có thể đây là lừa đảo")
+
+
 def test_an_unsure_guess_of_a_request_for_a_human_hands_over_unless_the_search_is_sure(monkeypatch):
     text = "Chú làm ba lần rồi vẫn không được, mắt kém đọc không nổi. Cháu nối chú với người hướng dẫn được không?"
     ranking = [("nlu_fallback", 0.45), ("request_human", 0.43), ("ask_question", 0.37)]
