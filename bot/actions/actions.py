@@ -56,6 +56,7 @@ CLOSING_WORDS = {"a", "ha", "nhe", "nha", "nhi", "vay", "the", "z", "oi", "chau"
 YES_NO_ENDINGS = {"khong", "ko", "k", "hong", "chua"}
 # A learner asking for a course names one (folded text); "học xong có được cấp chứng nhận không" does not.
 COURSE_ASKED = re.compile(r"\b(khoa|lop|hoc gi|hoc tiep|hoc cai gi)\b")
+COURSE_NAMED = re.compile(r"\b(khoa hoc|khoa nao|lop hoc|lop nao)\b")  # a course asked for by name
 SURE_OFF_TOPIC = 0.8  # the classifier's confidence in out_of_scope above which a message is not a follow-up
 
 
@@ -371,8 +372,10 @@ class ActionAnswer(BaseAction):
         return "action_answer"
 
     async def act(self, dispatcher, tracker, addr):
-        return await answer_question(dispatcher, tracker, addr, tracker.latest_message.get("text") or "",
-                                     asked_about_scam=False)
+        text = tracker.latest_message.get("text") or ""
+        if COURSE_NAMED.search(fold(text).lower()):  # "có lớp nào dạy … không", taken for a question
+            return await ActionCourse().act(dispatcher, tracker, addr)
+        return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
 
 
 async def record_missing(dispatcher: CollectingDispatcher, tracker: Tracker, addr: str) -> list:

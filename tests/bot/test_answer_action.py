@@ -124,6 +124,20 @@ def test_an_unsure_guess_of_a_group_answers_the_course_question_only_when_it_was
     assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback", ranking)[0] == "answer"
 
 
+def test_a_course_asked_for_by_name_gets_course_suggestions_whatever_the_search_finds(monkeypatch):
+    async def courses(query, group=None, level=None, placement=None, exclude=None):
+        return {"group": None, "level": None, "courses": [dict(id="khoa-ai", title="Ứng dụng AI", summary="AI")],
+                "placement": []}
+
+    monkeypatch.setattr(actions.api, "courses", courses)
+    nothing = {"results": [], "abstained": True, "clarify": False, "confident": False}
+    kind, messages, _ = reply_to(monkeypatch, "có khóa nào về ứng dụng AI trong công việc không", NO_SIGN, nothing)
+    assert kind == "course" and "Ứng dụng AI" in messages[1]["text"]
+    assert reply_to(monkeypatch, "có lớp nào dạy nhận biết lừa đảo không", NO_SIGN,
+                    found(SCAM_ARTICLE, confident=True))[0] == "course"
+    assert reply_to(monkeypatch, "khóa tài khoản thế nào", NO_SIGN, nothing)[0] == "fallback"
+
+
 def test_a_message_of_punctuation_alone_is_prompted_and_is_not_a_failed_attempt(monkeypatch):
     kind, messages, handed_over = reply_to(monkeypatch, "...", NO_SIGN, found(HOWTO_ARTICLE), "nlu_fallback",
                                            slots={"failures": 1})
@@ -266,8 +280,9 @@ def test_yes_or_no_typed_to_a_placement_question_answers_it(monkeypatch):
                                  action=actions.ActionSmalltalk, events=offer)
     assert kind == "course" and "Câu 1/2" in messages[0]["text"]
     # a question of its own is not an answer to the placement question
-    assert reply_to(monkeypatch, "có khóa học nào về zalo không", NO_SIGN, found(HOWTO_ARTICLE), "find_course",
-                    events=asked)[0] == "answer"
+    messages = reply_to(monkeypatch, "có khóa học nào về zalo không", NO_SIGN, found(HOWTO_ARTICLE), "find_course",
+                        events=asked)[1]
+    assert not any("Câu 2/2" in (m.get("text") or "") for m in messages)
     # the same word with no placement question just asked is small talk
     assert reply_to(monkeypatch, "có", NO_SIGN, found(HOWTO_ARTICLE), "affirm", action=actions.ActionSmalltalk)[0] == \
         "smalltalk"
