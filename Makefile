@@ -43,6 +43,9 @@ index: $(GW_ENV)
 	@$(GW)/bin/python -m retrieval.build_index
 
 test: $(GW_ENV) $(RASA_ENV) $(MODEL) $(BROWSER_ENV) kb-check index
+	@echo "==> Checking the Rasa training data and domain (rasa data validate)"
+	cd bot && PYTHONPATH=$(CURDIR)/bot:$(CURDIR) ../$(RS)/bin/rasa data validate --config config.yml \
+		--domain domain.yml --data ../nlu_data
 	@echo "==> Unit tests of the Rasa components (Python 3.10)"
 	$(RS)/bin/python -m pytest -q tests/bot
 	@echo "==> Gateway, retrieval and end-to-end tests (Python 3.11)"
