@@ -19,6 +19,7 @@ import unicodedata
 from retrieval.normalize import SYLLABLE_RE, fold, normalize
 
 
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 DOUBLED = re.compile(r"(\w)\1")  # a key pressed twice ("dụụng", "hhàng")
 
 
@@ -66,9 +67,14 @@ class AccentRestorer:
         return as_typed or set().union(*(self.forms[near] for near in one_slip_away(folded) if near in self.forms))
 
     def restore(self, text: str) -> str:
-        """`text` normalised, its slips repaired, and diacritics restored on its unaccented words when
-        most of them are unaccented (the other words of a typed-with-accents query stay as written);
-        `text` itself when it has no word ("?!")."""
+        """`text` normalised, its slips repaired, and diacritics restored on the unaccented words of
+        each sentence where most of them are unaccented (the other words of a sentence typed with
+        accents stay as written: a follow-up searched after the accented title of the last answer,
+        "Phong trào … là gì. ra mat ngay nao", still gets its own accents); `text` itself when it has
+        no word ("?!")."""
+        return " ".join(filter(None, map(self._restore_sentence, SENTENCE_END.split(text.strip())))) or text
+
+    def _restore_sentence(self, text: str) -> str:
         words = normalize(text)
         typed = text.split()
         unaccented = sum(map(has_diacritics, typed)) <= 0.3 * len(typed)
@@ -85,4 +91,4 @@ class AccentRestorer:
             nxt = self.forms.get(fold(words[i + 1]), set()) if i + 1 < len(words) else set()
             prev = out[-1] if out else None
             out.append(max(sorted(forms), key=lambda f: self._score(prev, f, nxt)))
-        return " ".join(out) or text
+        return " ".join(out)

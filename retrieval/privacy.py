@@ -40,6 +40,14 @@ _PASSWORD = re.compile(
     re.I,
 )
 
+# "đặt mk Hoa@2024vn", "đổi mật khẩu thành abc12345": a password typed right after the word, with no "là";
+# it has a digit and a letter or symbol, so "mật khẩu 8-20 ký tự" or "mật khẩu VNeID" are not one.
+_PASSWORD_TYPED = re.compile(
+    r"\b(mật khẩu|mat khau|mk|pass(?:word)?)\b(\s+(?:mới\s+|moi\s+|cũ\s+|cu\s+|thành\s+|thanh\s+)?)"
+    r"(?=\S*\d)(?=\S*[^\W\d_]|\S*[@#$%^&*!?])(\S{6,})",
+    re.I,
+)
+
 
 @dataclasses.dataclass
 class Masked:
@@ -96,6 +104,7 @@ def mask(text: str) -> Masked:
         return CARD_MASK if _luhn(digits) or digits.startswith(NAPAS_PREFIX) or _speaks_of_card(text) else m.group(0)
 
     text = sub(_PASSWORD, password, "password", text)
+    text = sub(_PASSWORD_TYPED, password, "password", text)
     text = sub(_CARD, card, "card_number", text)
     text = sub(_ID12, ID_MASK, "id_number", text)
     text = sub(_ACCOUNT, lambda m: m.group(0).replace(m.group(2), ACCOUNT_MASK), "account_number", text)

@@ -11,6 +11,12 @@ def test_an_unaccented_query_gets_the_knowledge_bases_accents():
     assert RESTORER.restore("quen mat khau vneid") == "quên mật khẩu vneid"
 
 
+def test_each_sentence_is_restored_on_its_own():
+    # the accented title of the last answer in front does not keep a typed follow-up unaccented
+    assert RESTORER.restore("Cách nhận biết lừa đảo. quen mat khau thi lam the nao") == \
+        "cách nhận biết lừa đảo quên mật khẩu thì làm thế nào"
+
+
 def test_a_word_one_slip_from_a_knowledge_base_word_is_repaired():
     assert RESTORER.restore("kiiem tra ma qr") == "kiểm tra mã qr"            # doubled letter
     assert RESTORER.restore("công an làm việc với dân khng") == "công an làm việc với dân không"  # dropped letter

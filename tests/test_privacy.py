@@ -48,6 +48,15 @@ def test_password_named_several_words_before_it_is_masked():
     assert "Minh@2024" not in m.text and m.found == ["password"]
 
 
+def test_password_typed_right_after_the_word_is_masked():
+    for text, secret in [("e dat mk Hoa@2024vn ma no cu bao ko hop le", "Hoa@2024vn"),
+                         ("đổi mật khẩu thành abc12345 được chưa", "abc12345")]:
+        m = mask(text)
+        assert secret not in m.text and m.found == ["password"]
+    for text in ("mật khẩu 8-20 ký tự", "mật khẩu VNeID phải có chữ hoa", "mật khẩu thành công rồi"):
+        assert mask(text).text == text and not mask(text).found
+
+
 def test_phone_numbers_keep_only_their_prefix():
     m = mask("gọi lại 0912345678 giúp tôi")
     assert "0912345678" not in m.text and "0912" in m.text and not m.has_secret

@@ -13,6 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import gateway_api as api
+from retrieval.accents import has_diacritics
 from retrieval.normalize import STOPWORDS, canonical, fold
 from retrieval.phrases import folded_phrase
 from actions.replies import (DEFAULT_HOTLINE, EMPTY_PROMPT, FEEDBACK_BUTTONS, GUIDE_BUTTONS, HOTLINES, NOT_FOUND,
@@ -24,10 +25,9 @@ SCAM_TOPIC = "scam"
 HANDOFF_LEAD = "Tôi đã chuyển cuộc trò chuyện cho người hỗ trợ trực tiếp. Họ sẽ nhắn lại {addr} ngay tại đây."
 ALTERNATIVE_MARGIN = 0.02  # a second article scoring this close is offered beside the answer
 VERDICT_WORDS = 5  # a typed verdict on an answer is short: "không, vẫn chưa hiểu lắm"
+TELLS_PROBLEM = re.compile(r"(khong|chua) (thay|hien|vao|mo|nhan|tai|dang|bam|quet|chay)\b")  # folded, at the start
 FOLLOW_UP_WORDS = 8  # a message this short may lean on the last answer: "thế giờ phải làm gì"
-# "còn …", "thế còn …" asks the last answer's question of something else (canonical text)
-WHAT_ABOUT = re.compile(r"^(?:(?:thế|vậy|à|ủa|the|vay)\W+)?còn\b|^(?:the|vay) con\b")
-WHAT_ABOUT_WORDS = 12
+LEANING_WORDS = 12  # how long a follow-up that says "còn …" or points back may be
 FOLLOW_UP_INTENTS = {"ask_question", "check_scam", "out_of_scope"}  # what a follow-up question is taken for
 NOT_FEEDBACK_INTENTS = {"request_human", "share_personal_data", "check_scam", "greet", "goodbye", "thanks", "feedback_up"}
 # Asking what the bot can do, rather than greeting it (folded, teencode expanded: "bot lm dc j")
@@ -36,8 +36,11 @@ STEP_BY_STEP = re.compile(r"\b(tung buoc|step by step)\b")  # asked for a guide,
 # Asking which document the last answer rests on (folded text).
 LEGAL_BASIS_ASKED = re.compile(r"\b(van ban nao|van ban gi|quy dinh nao|quy dinh o dau|luat nao|nghi dinh nao|thong tu nao|"
                                r"quyet dinh nao|can cu (vao )?(dau|nao|gi)|co so phap ly|theo (van ban|quy dinh|luat) nao)\b")
-# Words that point back to the last answer: "căn cứ pháp lý của mức phạt này là văn bản nào" (folded text).
-POINTS_BACK = re.compile(r"\b(nay|do|ay|tren|vua roi)$|\b(nay|do|ay|tren|vua roi) (la|thi|o|co|duoc|can)\b")
+# Words that point back to the last turn: "căn cứ pháp lý của mức phạt này là văn bản nào", "sao tin này
+# nằm chung với tin thật" (folded text).
+POINTS_BACK = re.compile(r"\b(nay|do|ay|tren|vua roi)$|\b(nay|do|ay|tren|vua roi) (la|thi|o|co|duoc|can)\b"
+                         r"|\b(tin|tin nhan|so|app|ung dung|cai|trang|link|ma|tai khoan|the|viec|chuyen|bai|cach|nguoi"
+                         r"|cuoc goi) (nay|do|ay)\b")
 EFFECTIVE_DATE_ASKED = re.compile(r"\b(hieu luc|ap dung) (tu )?(khi nao|bao gio|ngay nao|luc nao)\b")
 # Telling of money sent or a code given already (folded, teencode expanded): "tôi lỡ chuyển 20 triệu".
 ALREADY_DONE = re.compile(r"\b(lo|da|trot) (chuyen|nap|gui|dua|doc|cai|bam|nhap)\b|\b(chuyen|nap|gui) (xong|roi)\b"
@@ -107,21 +110,33 @@ def word_pairs(text: str) -> set[str]:
     return {f"{a} {b}" for a, b in zip(folded, folded[1:]) if a not in STOPWORDS and b not in STOPWORDS}
 
 
+def says_what_about(text: str) -> bool:
+    """"còn …", "thế còn …": the last answer's question, asked of something else ("con …" typed
+    without any accent too, where it is not "con", the child)."""
+    words = re.findall(r"\w+", canonical(text))[:2]
+    word = "còn" if has_diacritics(text) else "con"
+    return words[:1] == [word] or (words[1:] == [word] and words[0] in ("thế", "vậy", "à", "ủa", "the", "vay", "a", "ua"))
+
+
 async def search_in_context(tracker: Tracker, text: str) -> dict | None:
     """The search for the text. A short question the search is unsure of ("thế giờ tôi phải làm gì",
-    "mất bao lâu"; one that starts "còn …" may be longer: "còn chuyển nhiều lần nhỏ trong ngày thì
-    sao") is searched again after the subject of the last answer or scam warning, unless the
-    classifier is sure it is off-topic, or the message names the subject of the article it found (two
-    words of its title in a row): with the subject in front, any text finds the last article."""
+    "mất bao lâu"; one that starts "còn …" or points back, "sao tin này nằm chung với tin thật", may
+    be longer) is searched again after the subject of the last answer or scam warning, unless the
+    classifier is sure it is something else (off-topic, unless it starts "còn …"), or the message
+    names the subject of the article it found (two words of its title in a row): with the subject in
+    front, any text finds the last article."""
     found = await api.search(text)
     subject = tracker.get_slot("subject")
-    meant = meant_intent(tracker)
+    folded = " ".join(re.findall(r"\w+", fold(text).lower()))
+    what_about = says_what_about(text)
+    unsure = intent_of(tracker) == "nlu_fallback"  # its best guess ("bot_identity" at 0.3) says little
     confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0
-    sure_off_topic = meant == "out_of_scope" and confidence >= SURE_OFF_TOPIC
+    sure_off_topic = meant_intent(tracker) == "out_of_scope" and confidence >= SURE_OFF_TOPIC and not what_about
     best = found["results"][0] if found and found["results"] and not found["abstained"] else None
     names_its_own = bool(best and word_pairs(text) & word_pairs(best["title"]))  # "thế mật khẩu phải mấy ký tự"
-    longest = WHAT_ABOUT_WORDS if WHAT_ABOUT.match(canonical(text)) else FOLLOW_UP_WORDS
-    if (not subject or (found and found.get("confident")) or meant not in FOLLOW_UP_INTENTS or sure_off_topic
+    longest = LEANING_WORDS if what_about or POINTS_BACK.search(folded) else FOLLOW_UP_WORDS
+    if (not subject or (found and found.get("confident")) or sure_off_topic
+            or not (unsure or meant_intent(tracker) in FOLLOW_UP_INTENTS)
             or named_topic(tracker) or len(text.split()) > longest or names_its_own):
         return found
     in_context = await api.search(f"{subject}. {text}")
@@ -183,9 +198,10 @@ class BaseAction(Action, metaclass=abc.ABCMeta):
         reply = typed_yes_no(tracker)
         offered = buttons_just_offered(tracker) if reply else []
         # during a guide, "tiếp đi" after a side answer is the guide's next step, not a verdict on the answer
-        # "không thấy lần khám tháng trước" tells a problem, not a verdict
+        # "không thấy lần khám tháng trước", "ko thấy thẻ đâu" tell a problem, not a verdict
+        text = tracker.latest_message.get("text") or ""
         verdict = (reply in ("yes", "no") and FEEDBACK_BUTTONS[0] in offered and not tracker.get_slot("guide_article")
-                   and len((tracker.latest_message.get("text") or "").split()) <= VERDICT_WORDS)
+                   and len(text.split()) <= VERDICT_WORDS and not TELLS_PROBLEM.match(folded_phrase(text)))
         if PLACEMENT_BUTTONS[0] in offered:
             events = await ActionCourse().act(dispatcher, tracker, addr, reply)
         elif PLACEMENT_OFFER in offered and reply == "yes":  # "có" to "… trả lời vài câu hỏi ngắn … nhé?"
@@ -457,6 +473,13 @@ async def start_guide(dispatcher: CollectingDispatcher, addr: str, article: dict
             SlotSet("subject", article["title"])]
 
 
+async def procedure_named(text: str) -> dict | None:
+    """The article with steps the search is sure a typed message names, if any."""
+    found = await api.search(text) if not text.startswith("/") else None
+    best = found["results"][0] if found and found.get("confident") else None
+    return best if best and best.get("steps") else None
+
+
 class ActionGuideStart(BaseAction):
     """The guide of the button's article, of the procedure the message names ("chỉ từng bước đổi số
     điện thoại"), else of the last answer, or of an article shown beside it when it has no steps."""
@@ -476,10 +499,8 @@ class ActionGuideStart(BaseAction):
     async def act(self, dispatcher, tracker, addr):
         article_id, article = entity(tracker, "article_id"), None
         text = tracker.latest_message.get("text") or ""
-        if not article_id and not text.startswith("/"):
-            found = await api.search(text)
-            best = found["results"][0] if found and found.get("confident") else None
-            article = best if best and best.get("steps") else None
+        if not article_id:
+            article = await procedure_named(text)
         article_id = article_id or tracker.get_slot("last_article")
         if not article and article_id:
             article = await api.article(article_id)
@@ -738,6 +759,11 @@ class ActionHandoff(BaseAction):
         return "action_handoff"
 
     async def act(self, dispatcher, tracker, addr):
+        # "cho mình kịch bản hướng dẫn từng bước để giúp một bác kích hoạt VNeID", taken for a request for a person
+        text = tracker.latest_message.get("text") or ""
+        procedure = await procedure_named(text) if STEP_BY_STEP.search(fold(text).lower()) else None
+        if procedure:
+            return await start_guide(dispatcher, addr, procedure)
         return await handoff(dispatcher, tracker, addr, HANDOFF_LEAD)
 
 
