@@ -309,6 +309,23 @@ async def basis_asked(tracker: Tracker, text: str) -> tuple[dict, bool] | None:
     return (article, bool(asks_date)) if article else None
 
 
+async def tell_basis(dispatcher, tracker: Tracker, addr: str, text: str, article: dict, asks_date: bool) -> list:
+    """The article's legal basis, and since when it applies when that was asked; an article that
+    records none says so, and the question is filed for the editors rather than guessed from a search."""
+    if not article.get("legal_basis"):
+        await api.feedback(tracker.sender_id, channel_of(tracker), "down", article["id"], text)
+        say(dispatcher, addr, f"Bài \"{article['title']}\" chưa ghi văn bản quy định. Tôi đã ghi lại để cán bộ bổ sung.")
+        meta(dispatcher, "fallback", fallback=True)
+        return []
+    since = ""
+    if asks_date and article.get("valid_from"):
+        year, month, day = str(article["valid_from"]).split("-")
+        since = f"Nội dung này áp dụng từ {int(day)}/{int(month)}/{year}.\n"
+    say(dispatcher, addr, f"{since}Căn cứ: {article['legal_basis']}\n(Nguồn: {article['title']})")
+    meta(dispatcher, "answer", sources=[source_of(article)])
+    return []
+
+
 async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, asked_about_scam: bool,
                           found: dict | None = None) -> list:
     """A scam warning when the text shows scam signs (or asks about one that search cannot answer),
@@ -320,22 +337,8 @@ async def answer_question(dispatcher, tracker: Tracker, addr: str, text: str, as
         meta(dispatcher, "fallback", fallback=True)
         return []
     asked = await basis_asked(tracker, text)
-    if asked and not asked[0].get("legal_basis"):  # filed for the editors rather than guessed from a search
-        article = asked[0]
-        await api.feedback(tracker.sender_id, channel_of(tracker), "down", article["id"], text)
-        say(dispatcher, addr, f"Bài \"{article['title']}\" chưa ghi văn bản quy định. "
-                              "Tôi đã ghi lại để cán bộ bổ sung.")
-        meta(dispatcher, "fallback", fallback=True)
-        return []
     if asked:
-        article, asks_date = asked
-        since = ""
-        if asks_date and article.get("valid_from"):
-            year, month, day = str(article["valid_from"]).split("-")
-            since = f"Nội dung này áp dụng từ {int(day)}/{int(month)}/{year}.\n"
-        say(dispatcher, addr, f"{since}Căn cứ: {article['legal_basis']}\n(Nguồn: {article['title']})")
-        meta(dispatcher, "answer", sources=[source_of(article)])
-        return []
+        return await tell_basis(dispatcher, tracker, addr, text, *asked)
     report = await api.scam_check(text)
     if report and report["suspicious"]:
         # someone who has already paid or shared needs what to do now, which a scam article gives
@@ -416,7 +419,11 @@ class ActionOutOfScope(BaseAction):
         return "action_out_of_scope"
 
     async def act(self, dispatcher, tracker, addr):
-        found = await search_in_context(tracker, tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        asked = await basis_asked(tracker, text)  # "van ban nao quy dinh", taken for off-topic
+        if asked:
+            return await tell_basis(dispatcher, tracker, addr, text, *asked)
+        found = await search_in_context(tracker, text)
         if found and found.get("confident"):
             return await answer_article(dispatcher, tracker, addr, found["results"][0])
         dispatcher.utter_message(response="utter_out_of_scope")

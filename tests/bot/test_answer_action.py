@@ -413,6 +413,10 @@ def test_which_document_a_short_follow_up_asks_for_is_the_last_answers_legal_bas
     assert messages[0]["text"].startswith("Căn cứ: Nghị định 282/2025/NĐ-CP")
     assert SCAM_ARTICLE["body"] in reply_to(monkeypatch, "văn bản nào quy định việc phạt không đăng ký tạm trú cho "
                                                          "sinh viên", NO_SIGN, elsewhere, slots=answered)[1][0]["text"]
+    # taken for off-topic, the same
+    kind, messages, _ = reply_to(monkeypatch, "van ban nao quy dinh", NO_SIGN, elsewhere, "out_of_scope",
+                                 action=actions.ActionOutOfScope, slots=answered, confidence=0.9)
+    assert kind == "answer" and messages[0]["text"].startswith("Căn cứ: Nghị định 282/2025/NĐ-CP")
     # an article that records no legal basis says so, and the question is filed for the editors
     filed = []
 
