@@ -59,7 +59,10 @@ CLOSING_WORDS = {"a", "ha", "nhe", "nha", "nhi", "vay", "the", "z", "oi", "chau"
 YES_NO_ENDINGS = {"khong", "ko", "k", "hong", "chua"}
 # A learner asking for a course names one (folded text); "học xong có được cấp chứng nhận không" does not.
 COURSE_ASKED = re.compile(r"\b(khoa|lop|hoc gi|hoc tiep|hoc cai gi)\b")
-COURSE_NAMED = re.compile(r"\b(khoa hoc|khoa nao|lop hoc|lop nao)\b")  # a course asked for by name
+# A course asked for by name: "khóa học", "lớp nào" (canonical text); without accents, "khoa hoc" is
+# also "khoa học" (science), as in "Bộ Khoa học và Công nghệ".
+COURSE_NAMED = re.compile(r"\b(khóa học|khóa nào|lớp học|lớp nào)\b")
+COURSE_NAMED_FOLDED = re.compile(r"\b(khoa hoc|khoa nao|lop hoc|lop nao)\b(?! (va )?cong nghe)")
 SURE_OFF_TOPIC = 0.8  # the classifier's confidence in out_of_scope above which a message is not a follow-up
 
 
@@ -108,6 +111,12 @@ def word_pairs(text: str) -> set[str]:
     khoan"; "hạn thì" is no pair, as "thì" says nothing of the subject."""
     folded = folded_phrase(text).split()
     return {f"{a} {b}" for a, b in zip(folded, folded[1:]) if a not in STOPWORDS and b not in STOPWORDS}
+
+
+def names_a_course(text: str) -> bool:
+    if has_diacritics(text):
+        return bool(COURSE_NAMED.search(canonical(text)))
+    return bool(COURSE_NAMED_FOLDED.search(fold(text).lower()))
 
 
 def says_what_about(text: str) -> bool:
@@ -392,7 +401,7 @@ class ActionAnswer(BaseAction):
 
     async def act(self, dispatcher, tracker, addr):
         text = tracker.latest_message.get("text") or ""
-        if COURSE_NAMED.search(fold(text).lower()):  # "có lớp nào dạy … không", taken for a question
+        if names_a_course(text):  # "có lớp nào dạy … không", taken for a question
             return await ActionCourse().act(dispatcher, tracker, addr)
         return await answer_question(dispatcher, tracker, addr, text, asked_about_scam=False)
 

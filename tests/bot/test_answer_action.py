@@ -135,6 +135,11 @@ def test_a_course_asked_for_by_name_gets_course_suggestions_whatever_the_search_
     assert kind == "course" and "Ứng dụng AI" in messages[1]["text"]
     assert reply_to(monkeypatch, "có lớp nào dạy nhận biết lừa đảo không", NO_SIGN,
                     found(SCAM_ARTICLE, confident=True))[0] == "course"
+    assert reply_to(monkeypatch, "co khoa hoc nao ve zalo ko", NO_SIGN, nothing)[0] == "course"
+    # "Khoa học" (science) names no course
+    for text in ("Khung kỹ năng số mà Bộ Khoa học và Công nghệ ban hành áp dụng cho ai?",
+                 "khung ky nang so cua bo khoa hoc va cong nghe ap dung cho ai"):
+        assert reply_to(monkeypatch, text, NO_SIGN, found(HOWTO_ARTICLE, confident=True))[0] == "answer"
     assert reply_to(monkeypatch, "khóa tài khoản thế nào", NO_SIGN, nothing)[0] == "fallback"
 
 
