@@ -106,6 +106,15 @@ def topic_of(tracker: Tracker) -> str:
     return named_topic(tracker) or (tracker.get_slot("last_article") or "").split("-")[0]
 
 
+def plain_words(text: str) -> list[str]:
+    """The words of a message, folded and lower-cased, punctuation dropped."""
+    return re.findall(r"\w+", fold(text).lower())
+
+
+def points_back(text: str) -> bool:
+    return bool(POINTS_BACK.search(" ".join(plain_words(text))))
+
+
 def word_pairs(text: str) -> set[str]:
     """Pairs of neighbouring content words, folded, teencode expanded: "stk" gives "so tai", "tai
     khoan"; "hạn thì" is no pair, as "thì" says nothing of the subject."""
@@ -136,16 +145,15 @@ async def search_in_context(tracker: Tracker, text: str) -> dict | None:
     front, any text finds the last article."""
     found = await api.search(text)
     subject = tracker.get_slot("subject")
-    folded = " ".join(re.findall(r"\w+", fold(text).lower()))
     what_about = says_what_about(text)
-    unsure = intent_of(tracker) == "nlu_fallback"  # its best guess ("bot_identity" at 0.3) says little
+    meant, unsure = meant_intent(tracker), intent_of(tracker) == "nlu_fallback"  # an unsure guess says little
     confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0
-    sure_off_topic = meant_intent(tracker) == "out_of_scope" and confidence >= SURE_OFF_TOPIC and not what_about
+    sure_off_topic = meant == "out_of_scope" and confidence >= SURE_OFF_TOPIC and not what_about
     best = found["results"][0] if found and found["results"] and not found["abstained"] else None
     names_its_own = bool(best and word_pairs(text) & word_pairs(best["title"]))  # "thế mật khẩu phải mấy ký tự"
-    longest = LEANING_WORDS if what_about or POINTS_BACK.search(folded) else FOLLOW_UP_WORDS
+    longest = LEANING_WORDS if what_about or points_back(text) else FOLLOW_UP_WORDS
     if (not subject or (found and found.get("confident")) or sure_off_topic
-            or not (unsure or meant_intent(tracker) in FOLLOW_UP_INTENTS)
+            or not (unsure or meant in FOLLOW_UP_INTENTS)
             or named_topic(tracker) or len(text.split()) > longest or names_its_own):
         return found
     in_context = await api.search(f"{subject}. {text}")
@@ -165,13 +173,19 @@ def buttons_just_offered(tracker: Tracker) -> list[dict]:
     return buttons
 
 
-def ends_as_question(words: list[str]) -> bool:
-    """Folded words that end in a question word, before any closing particle: "… ngày nào ạ",
-    "… phạt bao nhiêu", "… được không cháu"; not a lone reply word ("dạ chưa cháu ạ")."""
+def without_closing(words: list[str]) -> list[str]:
+    """Folded words without the particles and terms of address that close them ("… ngày nào ạ")."""
     end = len(words)
     while end > 1 and words[end - 1] in CLOSING_WORDS:
         end -= 1
-    return end > 1 and (words[end - 1] in QUESTION_ENDINGS or " ".join(words[end - 2:end]) in QUESTION_ENDINGS)
+    return words[:end]
+
+
+def ends_as_question(words: list[str]) -> bool:
+    """Folded words that end in a question word, before any closing particle: "… ngày nào ạ",
+    "… phạt bao nhiêu", "… được không cháu"; not a lone reply word ("dạ chưa cháu ạ")."""
+    words = without_closing(words)
+    return len(words) > 1 and (words[-1] in QUESTION_ENDINGS or " ".join(words[-2:]) in QUESTION_ENDINGS)
 
 
 def typed_yes_no(tracker: Tracker) -> str | None:
@@ -181,7 +195,7 @@ def typed_yes_no(tracker: Tracker) -> str | None:
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/") or asks_a_question(text):
         return None
-    words = re.findall(r"\w+", fold(text).lower())
+    words = plain_words(text)
     while len(words) > 1 and words[0] in POLITE_WORDS:  # "dạ chưa", "vâng, rồi ạ"
         words = words[1:]
     short_reply = len(words) == 1 or 1 < len(words) <= FOLLOW_UP_WORDS and not ends_as_question(words)
@@ -206,9 +220,9 @@ class BaseAction(Action, metaclass=abc.ABCMeta):
         addr = address_of(tracker)
         reply = typed_yes_no(tracker)
         offered = buttons_just_offered(tracker) if reply else []
-        # during a guide, "tiếp đi" after a side answer is the guide's next step, not a verdict on the answer
-        # "không thấy lần khám tháng trước", "ko thấy thẻ đâu" tell a problem, not a verdict
         text = tracker.latest_message.get("text") or ""
+        # during a guide, "tiếp đi" after a side answer is the guide's next step, not a verdict on the
+        # answer; "không thấy lần khám tháng trước", "ko thấy thẻ đâu" tell a problem, not a verdict
         verdict = (reply in ("yes", "no") and FEEDBACK_BUTTONS[0] in offered and not tracker.get_slot("guide_article")
                    and len(text.split()) <= VERDICT_WORDS and not TELLS_PROBLEM.match(folded_phrase(text)))
         if PLACEMENT_BUTTONS[0] in offered:
@@ -298,10 +312,15 @@ def scam_subject(report: dict) -> SlotSet:
     return SlotSet("subject", f"Lừa đảo {pattern['name'].lower()}" if pattern else "Lừa đảo qua mạng")
 
 
+async def sure_answer(text: str) -> dict | None:
+    """The first article, when the search is sure of it."""
+    found = await api.search(text)
+    return found["results"][0] if found and found.get("confident") else None
+
+
 async def victims_article(text: str) -> dict | None:
     """The scam article the search is sure of for a message telling what was already done."""
-    found = await api.search(text)
-    best = found["results"][0] if found and found.get("confident") else None
+    best = await sure_answer(text)
     return best if best and best["topic"] == SCAM_TOPIC else None
 
 
@@ -310,8 +329,7 @@ async def basis_asked(tracker: Tracker, text: str) -> tuple[dict, bool] | None:
     points back to it, asks which document it rests on ("văn bản nào quy định?", "căn cứ của mức phạt
     này là văn bản nào") or since when it applies ("áp dụng từ ngày nào")."""
     folded, last = fold(text).lower(), tracker.get_slot("last_article")
-    points_back = POINTS_BACK.search(" ".join(re.findall(r"\w+", folded)))
-    if not last or named_topic(tracker) or (len(text.split()) > FOLLOW_UP_WORDS and not points_back):
+    if not last or named_topic(tracker) or (len(text.split()) > FOLLOW_UP_WORDS and not points_back(text)):
         return None
     asks_document, asks_date = LEGAL_BASIS_ASKED.search(folded), EFFECTIVE_DATE_ASKED.search(folded)
     article = await api.article(last) if asks_document or asks_date else None
@@ -491,8 +509,7 @@ async def start_guide(dispatcher: CollectingDispatcher, addr: str, article: dict
 
 async def procedure_named(text: str) -> dict | None:
     """The article with steps the search is sure a typed message names, if any."""
-    found = await api.search(text) if not text.startswith("/") else None
-    best = found["results"][0] if found and found.get("confident") else None
+    best = await sure_answer(text) if not text.startswith("/") else None
     return best if best and best.get("steps") else None
 
 
@@ -707,11 +724,9 @@ class ActionCourse(BaseAction):
     async def asked_of_the_platform(query: str) -> dict | None:
         """The search's sure answer to a yes/no question about learning that asks for no course ("học
         xong có được cấp chứng nhận không", "học trên nền tảng có mất tiền không")."""
-        folded = fold(query).lower()
-        words = re.findall(r"\w+", folded)
-        while len(words) > 1 and words[-1] in CLOSING_WORDS:
-            words = words[:-1]
-        if query.startswith("/") or not words or words[-1] not in YES_NO_ENDINGS or COURSE_ASKED.search(folded):
+        words = without_closing(plain_words(query))
+        if (query.startswith("/") or not words or words[-1] not in YES_NO_ENDINGS
+                or COURSE_ASKED.search(fold(query).lower())):
             return None
         found = await api.search(query)
         return found if found and found.get("confident") else None

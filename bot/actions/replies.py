@@ -119,6 +119,6 @@ def source_of(result: dict) -> dict:
 def hotline_of(article: dict) -> str | None:
     """The official line for the topic of an article's procedure, if it has one."""
     topic = article["topic"]
-    if topic == "volunteer":
+    if topic == SCRIPT_TOPIC:
         topic = next((t for word, t in SCRIPT_TOPICS.items() if word in article["id"]), topic)
     return HOTLINES.get(topic)
